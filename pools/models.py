@@ -76,7 +76,7 @@ class Pool(Base):
             "min_contribution_minor >= 0 AND max_contribution_minor >= min_contribution_minor",
             name="contribution_bounds",
         ),
-        CheckConstraint("deductible_minor >= 0", name="deductible"),
+        CheckConstraint("deductible_bp BETWEEN 0 AND 10000", name="deductible"),
         CheckConstraint("monthly_payout_cap_minor >= 0", name="payout_cap"),
         CheckConstraint("max_payout_months_per_12 BETWEEN 0 AND 12", name="max_payout_months"),
         CheckConstraint("waiting_period_months BETWEEN 0 AND 36", name="waiting_period"),
@@ -98,8 +98,9 @@ class Pool(Base):
     """Largest monthly contribution (minor units), so high earners are not overcharged."""
     replacement_rate_bp: Mapped[int] = mapped_column(Integer)
     """Share of the shortfall below baseline that a smoothing payout replaces."""
-    deductible_minor: Mapped[int] = mapped_column(BigInteger)
-    """Shortfall below baseline the member carries before any payout."""
+    deductible_bp: Mapped[int] = mapped_column(Integer)
+    """Share of the member's baseline they carry before any payout, in basis points: a share,
+    not an amount, so the deductible weighs the same on a low and a high earner."""
     monthly_payout_cap_minor: Mapped[int] = mapped_column(BigInteger)
     """Largest smoothing payout in one month."""
     max_payout_months_per_12: Mapped[int] = mapped_column(Integer)

@@ -133,7 +133,7 @@ def upgrade() -> None:
         sa.Column("min_contribution_minor", sa.BigInteger(), nullable=False),
         sa.Column("max_contribution_minor", sa.BigInteger(), nullable=False),
         sa.Column("replacement_rate_bp", sa.Integer(), nullable=False),
-        sa.Column("deductible_minor", sa.BigInteger(), nullable=False),
+        sa.Column("deductible_bp", sa.Integer(), nullable=False),
         sa.Column("monthly_payout_cap_minor", sa.BigInteger(), nullable=False),
         sa.Column("max_payout_months_per_12", sa.Integer(), nullable=False),
         sa.Column("waiting_period_months", sa.Integer(), nullable=False),
@@ -142,7 +142,7 @@ def upgrade() -> None:
         sa.CheckConstraint(
             "contribution_rate_bp BETWEEN 0 AND 10000", name=op.f("ck_pools_contribution_rate")
         ),
-        sa.CheckConstraint("deductible_minor >= 0", name=op.f("ck_pools_deductible")),
+        sa.CheckConstraint("deductible_bp BETWEEN 0 AND 10000", name=op.f("ck_pools_deductible")),
         sa.CheckConstraint(
             "max_payout_months_per_12 BETWEEN 0 AND 12", name=op.f("ck_pools_max_payout_months")
         ),

@@ -44,7 +44,7 @@ async def _seed_transfer(session: AsyncSession) -> uuid.UUID:
             min_contribution_minor=0,
             max_contribution_minor=100,
             replacement_rate_bp=5000,
-            deductible_minor=0,
+            deductible_bp=1000,
             monthly_payout_cap_minor=100,
             max_payout_months_per_12=3,
             waiting_period_months=3,
