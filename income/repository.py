@@ -1,0 +1,128 @@
+"""Every query on income sources and records.
+
+Writes that may race with another request (two uploads of one statement, two taps on
+"save") are shaped so the database's unique constraints decide, never a read-then-write.
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Mapping, Sequence
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.dialects.postgresql import insert as postgresql_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from core.periods import Period
+from income.models import IncomeRecord, IncomeSource
+
+
+async def find_source(
+    session: AsyncSession, worker_id: uuid.UUID, kind: str, platform: str
+) -> IncomeSource | None:
+    result = await session.execute(
+        select(IncomeSource).where(
+            IncomeSource.worker_id == worker_id,
+            IncomeSource.kind == kind,
+            IncomeSource.platform == platform,
+        )
+    )
+    return result.scalar_one_or_none()
+
+
+async def get_or_create_source(
+    session: AsyncSession, worker_id: uuid.UUID, kind: str, platform: str
+) -> IncomeSource:
+    """The worker's source of this kind and platform, created on first use.
+
+    The insert runs in a SAVEPOINT: when a concurrent request created the same source first,
+    the unique constraint fails only the savepoint and we read the winner's row.
+    """
+    found = await find_source(session, worker_id, kind, platform)
+    if found is not None:
+        return found
+    source = IncomeSource(worker_id=worker_id, kind=kind, platform=platform)
+    try:
+        async with session.begin_nested():
+            session.add(source)
+    except IntegrityError:
+        found = await find_source(session, worker_id, kind, platform)
+        if found is None:  # not a race: some other constraint (an unknown worker) failed
+            raise
+        return found
+    return source
+
+
+async def find_record(
+    session: AsyncSession, source_id: uuid.UUID, external_id: str, *, for_update: bool = False
+) -> IncomeRecord | None:
+    query = select(IncomeRecord).where(
+        IncomeRecord.source_id == source_id, IncomeRecord.external_id == external_id
+    )
+    if for_update:
+        query = query.with_for_update()
+    result = await session.execute(query)
+    return result.scalar_one_or_none()
+
+
+async def add_record(session: AsyncSession, record: IncomeRecord) -> bool:
+    """Insert one record in a SAVEPOINT; False when its (source, external id) already exists."""
+    try:
+        async with session.begin_nested():
+            session.add(record)
+    except IntegrityError:
+        if await find_record(session, record.source_id, record.external_id) is None:
+            raise
+        return False
+    return True
+
+
+async def add_records_skipping_known(
+    session: AsyncSession, rows: Sequence[Mapping[str, Any]]
+) -> int:
+    """Insert records, skipping any whose (source, external id) is stored; returns how many.
+
+    `ON CONFLICT DO NOTHING` (on both databases) lets two imports of one statement run at
+    once without either failing: whichever comes second simply adds nothing.
+    """
+    if not rows:
+        return 0
+    dialect = session.get_bind().dialect.name
+    insert = postgresql_insert if dialect == "postgresql" else sqlite_insert
+    statement = (
+        insert(IncomeRecord)
+        .on_conflict_do_nothing(index_elements=["source_id", "external_id"])
+        .returning(IncomeRecord.id)
+    )
+    result = await session.execute(statement, list(rows))
+    return len(result.all())
+
+
+async def list_records(
+    session: AsyncSession,
+    worker_id: uuid.UUID,
+    *,
+    from_period: Period | None,
+    to_period: Period | None,
+) -> list[IncomeRecord]:
+    """A worker's records in a month range (either end open), oldest first.
+
+    Periods are stored as `YYYY-MM` text, which sorts like the months it names.
+    """
+    query = select(IncomeRecord).where(IncomeRecord.worker_id == worker_id)
+    if from_period is not None:
+        query = query.where(IncomeRecord.period >= str(from_period))
+    if to_period is not None:
+        query = query.where(IncomeRecord.period <= str(to_period))
+    query = query.order_by(
+        IncomeRecord.period,
+        IncomeRecord.earned_on.nulls_first(),
+        IncomeRecord.platform,
+        IncomeRecord.kind,
+        IncomeRecord.id,
+    )
+    result = await session.execute(query)
+    return list(result.scalars())

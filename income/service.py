@@ -1,0 +1,178 @@
+"""Recording a worker's income: manual monthly entries, CSV statements, and the summary.
+
+These functions write through the caller's session and never commit: the caller owns the
+transaction, so an import commits together with whatever the request also records (its
+idempotency entry, an outbox message) or not at all. Each writing function does its writes
+inside a SAVEPOINT, so a failure leaves the caller's transaction as it was.
+"""
+
+from __future__ import annotations
+
+import uuid
+from dataclasses import dataclass
+from datetime import date
+
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from core.errors import InvalidAmount, InvalidPeriod
+from core.money import Money, normalize_currency
+from core.periods import Period
+from income import repository
+from income.csv_statement import latest_today, parse_statement
+from income.errors import InvalidPeriodRange
+from income.models import IncomeRecord
+from income.platforms import parse_platform
+from income.summary import IncomeSummary, summarize
+
+
+@dataclass(frozen=True, slots=True)
+class ManualResult:
+    """The stored monthly entry; `created` is False when it replaced an earlier amount."""
+
+    record: IncomeRecord
+    created: bool
+
+
+@dataclass(frozen=True, slots=True)
+class CsvImportResult:
+    """What an import did: lines read, records added, lines already stored, months touched."""
+
+    rows: int
+    added: int
+    duplicates: int
+    periods: list[str]
+    """Every month (YYYY-MM) the statement has lines in, oldest first."""
+
+
+def _manual_external_id(period: Period) -> str:
+    # One manual record per platform and month: the month is its identity in the source.
+    return f"month:{period}"
+
+
+async def record_manual(
+    session: AsyncSession,
+    worker_id: uuid.UUID,
+    *,
+    platform: str,
+    period: Period,
+    amount_minor: int,
+    currency: str,
+    today: date | None = None,
+) -> ManualResult:
+    """Set the worker's income on a platform for a month, as they state it.
+
+    A manual entry is a monthly total, not a payment: posting the same platform and month
+    again replaces the amount (and currency) rather than adding to it, because a worker who
+    re-enters a month is correcting it. Zero is a valid entry (a month with no work on the
+    platform). Months after the current one are refused; "current" is the latest month
+    anywhere on Earth, so no worker's own today is ever in the future. `today` is for tests.
+    """
+    platform = parse_platform(platform)
+    currency = normalize_currency(currency)
+    amount = Money(amount_minor, currency).amount_minor
+    if amount < 0:
+        raise InvalidAmount("income cannot be negative", reason="negative-amount")
+    if period > Period.of(today or latest_today()):
+        raise InvalidPeriod(f"{period} is in the future", reason="future-period")
+    external_id = _manual_external_id(period)
+    async with session.begin_nested():
+        source = await repository.get_or_create_source(session, worker_id, "manual", platform)
+        existing = await repository.find_record(session, source.id, external_id, for_update=True)
+        if existing is None:
+            record = IncomeRecord(
+                worker_id=worker_id,
+                source_id=source.id,
+                platform=platform,
+                kind="manual",
+                period=str(period),
+                earned_on=None,
+                amount_minor=amount,
+                currency=currency,
+                external_id=external_id,
+            )
+            if await repository.add_record(session, record):
+                return ManualResult(record, created=True)
+            existing = await repository.find_record(
+                session, source.id, external_id, for_update=True
+            )
+            if existing is None:  # pragma: no cover - add_record re-raises in this case
+                raise RuntimeError("manual income record vanished during a correction")
+        existing.amount_minor = amount
+        existing.currency = currency
+        await session.flush()
+        return ManualResult(existing, created=False)
+
+
+async def import_csv(
+    session: AsyncSession,
+    worker_id: uuid.UUID,
+    data: bytes,
+    *,
+    currency: str,
+    today: date | None = None,
+) -> CsvImportResult:
+    """Import a CSV statement all or nothing; lines already imported are skipped.
+
+    The whole file is parsed and checked before the first write (a bad line raises
+    `CsvRejected` and nothing is written); the writes then run in one SAVEPOINT. Lines
+    carry stable external ids, so importing the same statement again, or an overlapping
+    later one, adds only lines not seen before. `today` is for tests.
+    """
+    currency = normalize_currency(currency)
+    lines = parse_statement(data, currency=currency, today=today)
+    async with session.begin_nested():
+        source_ids: dict[str, uuid.UUID] = {}
+        for platform in sorted({line.platform for line in lines}):
+            source = await repository.get_or_create_source(session, worker_id, "csv", platform)
+            source_ids[platform] = source.id
+        added = await repository.add_records_skipping_known(
+            session,
+            [
+                {
+                    "worker_id": worker_id,
+                    "source_id": source_ids[line.platform],
+                    "platform": line.platform,
+                    "kind": "csv",
+                    "period": line.period,
+                    "earned_on": line.earned_on,
+                    "amount_minor": line.amount_minor,
+                    "currency": currency,
+                    "external_id": line.external_id,
+                }
+                for line in lines
+            ],
+        )
+    return CsvImportResult(
+        rows=len(lines),
+        added=added,
+        duplicates=len(lines) - added,
+        periods=sorted({line.period for line in lines}),
+    )
+
+
+async def list_income(
+    session: AsyncSession,
+    worker_id: uuid.UUID,
+    *,
+    from_period: Period | None,
+    to_period: Period | None,
+) -> IncomeSummary:
+    """The worker's records in the range (inclusive, either end open) and their totals.
+
+    Totals per platform and month follow the rule in `income.summary`: a manual monthly
+    entry stands for its month and platform, imported lines are summed otherwise.
+    """
+    if from_period is not None and to_period is not None and from_period > to_period:
+        raise InvalidPeriodRange(
+            f"the range starts ({from_period}) after it ends ({to_period})",
+            from_period=str(from_period),
+            to_period=str(to_period),
+        )
+    records = await repository.list_records(
+        session, worker_id, from_period=from_period, to_period=to_period
+    )
+    return summarize(
+        records,
+        from_period=None if from_period is None else str(from_period),
+        to_period=None if to_period is None else str(to_period),
+    )
