@@ -22,13 +22,13 @@ $(VENV)/.synced: pyproject.toml uv.lock | $(UV)
 	touch $@
 
 i18n-compile: $(VENV)/.synced
-	@if [ -d i18n/locales ]; then $(BIN)/pybabel compile --use-fuzzy -q -D messages -d i18n/locales --statistics 2>&1 | grep -v '^$$' || true; fi
+	$(BIN)/pybabel compile -D messages -d i18n/locales --statistics
 
 i18n-extract: $(VENV)/.synced
-	$(BIN)/pybabel extract -F babel.cfg -k _ -k N_ -k ngettext:1,2 -o i18n/messages.pot --no-location --omit-header .
+	$(BIN)/pybabel extract -F babel.cfg --no-default-keywords -k msg:1c,2 -k plural_msg:1c,2,3 -o i18n/messages.pot --no-location --omit-header --sort-output i18n
 
 i18n-update: i18n-extract
-	$(BIN)/pybabel update -i i18n/messages.pot -d i18n/locales -D messages --no-fuzzy-matching
+	$(BIN)/pybabel update -i i18n/messages.pot -d i18n/locales -D messages --no-fuzzy-matching --ignore-obsolete --no-wrap
 
 run: $(VENV)/.synced i18n-compile
 	$(BIN)/mutua db upgrade

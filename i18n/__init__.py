@@ -1,0 +1,40 @@
+"""Mutua's languages: catalogs, language choice, locale formatting and SMS-safe text.
+
+The rest of Mutua uses only what is exported here; the registry of templates
+(`i18n.registry`) says which values each message takes.
+"""
+
+from i18n.keywords import Keyword, match_keyword
+from i18n.languages import (
+    DEFAULT_LANGUAGE,
+    LANGUAGES,
+    SUPPORTED_LANGUAGES,
+    UnsupportedLanguage,
+    babel_locale,
+    choose_language,
+    normalize_language,
+)
+from i18n.registry import TEMPLATES, Command
+from i18n.render import TemplateError, render_sms, render_web, sms_safe
+from i18n.sms import SmsText, is_gsm7, sms_encoding
+
+__all__ = [
+    "DEFAULT_LANGUAGE",
+    "LANGUAGES",
+    "SUPPORTED_LANGUAGES",
+    "TEMPLATES",
+    "Command",
+    "Keyword",
+    "SmsText",
+    "TemplateError",
+    "UnsupportedLanguage",
+    "babel_locale",
+    "choose_language",
+    "is_gsm7",
+    "match_keyword",
+    "normalize_language",
+    "render_sms",
+    "render_web",
+    "sms_encoding",
+    "sms_safe",
+]

@@ -1,0 +1,315 @@
+"""Every worker-facing message Mutua sends: its id, its values, and its SMS budget.
+
+This module is the source of truth the catalogs are extracted from (`make i18n-extract`
+reads the `msg`/`plural_msg` calls) and that the checks iterate. Each template lists the
+values it takes and the worst case each can take, so CI can prove that every message, in
+every language, fits its segment budget with the longest values real data can hold.
+
+Worst-case choices, documented once:
+- Amounts: 999,999,999 minor units, i.e. 9,999,999.99 in a two-decimal currency (999,999,999
+  in VND), rendered in every currency in `POOL_CURRENCIES`, so the longest symbol or code
+  (`MX$`, `CN¥`, `ج.م.`) is covered in every language.
+- Pool names: 60 characters (`pools.name` is `String(60)`), of GSM-7 letters.
+- Counts that pick a plural form: every plural form of the language, each with the largest
+  count in the value's range that takes that form.
+- Codes (payout reasons, decision factors): every code of the set.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date
+from enum import StrEnum
+from typing import Literal
+
+from core.money import Money
+from core.periods import Period
+
+ValueKind = Literal["money", "period", "int", "percent", "str", "date", "choice"]
+Value = Money | Period | int | str | date
+
+
+@dataclass(frozen=True, slots=True)
+class Message:
+    """A catalog entry: context (the template id), English text, English plural if any."""
+
+    context: str
+    singular: str
+    plural: str | None = None
+
+
+def msg(context: str, text: str) -> Message:
+    """Mark a message for extraction (`pybabel extract -k msg:1c,2`)."""
+    return Message(context, text)
+
+
+def plural_msg(context: str, singular: str, plural: str) -> Message:
+    """Mark a message with plural forms for extraction (`-k plural_msg:1c,2,3`)."""
+    return Message(context, singular, plural)
+
+
+POOL_NAME_MAX = 60
+"""Longest pool name the schema allows (`pools.name` is `String(60)`)."""
+
+WORST_AMOUNT_MINOR = 999_999_999
+POOL_CURRENCIES: tuple[str, ...] = (
+    "USD", "EUR", "MXN", "COP", "BRL", "HTG", "PHP", "VND",
+    "CNY", "INR", "BDT", "KES", "TZS", "EGP", "XOF",
+)  # fmt: skip
+"""Currencies Mutua's pools are set up in; budgets hold for each of them."""
+
+WORST_POOL_NAME = "Cooperativa de Trabajadoras y Trabajadores Independientes SM"
+WORST_PERIOD = Period(2026, 9)  # "septiembre", "Septemba", "সেপ্টেম্বর": long month names
+
+
+@dataclass(frozen=True, slots=True)
+class ValueSpec:
+    """One value a template takes.
+
+    `worst` holds the candidates the budget check renders (money values are rendered in
+    every pool currency instead). `low`/`high` bound an integer count that picks a plural
+    form; the check renders each form with the largest count of that form in range.
+    """
+
+    kind: ValueKind
+    worst: tuple[Value, ...] = ()
+    low: int = 0
+    high: int = 0
+    choices: str | None = None
+
+
+def money() -> ValueSpec:
+    return ValueSpec("money")
+
+
+def text(*worst: str) -> ValueSpec:
+    return ValueSpec("str", worst)
+
+
+def count(low: int, high: int) -> ValueSpec:
+    return ValueSpec("int", low=low, high=high)
+
+
+PERIOD = ValueSpec("period", (WORST_PERIOD,))
+PERCENT = ValueSpec("percent", (100, 999))
+
+
+def choice(name: str) -> ValueSpec:
+    return ValueSpec("choice", choices=name)
+
+
+@dataclass(frozen=True, slots=True)
+class Template:
+    id: str
+    message: Message
+    values: dict[str, ValueSpec] = field(default_factory=dict)
+    count: str | None = None
+    """The value whose number picks the plural form, for a plural message."""
+    budget: int = 1
+    """Most SMS segments the message may take, with worst-case values, in any language."""
+
+
+# Codes whose text is translated and slotted into a template (payout.sent's reason,
+# decision.explanation's factors). The code is what the rest of Mutua stores.
+CHOICES: dict[str, dict[str, Message]] = {
+    "payout.reason": {
+        "shortfall": msg("payout.reason", "your income was below your usual"),
+        "reserve_short": msg("payout.reason", "reduced as the pool reserve is low"),
+        "appeal_upheld": msg("payout.reason", "your appeal was upheld"),
+    },
+    "decision.factor": {
+        "income_drop": msg("decision.factor", "your income fell"),
+        "seasonal_low": msg("decision.factor", "this month is usually slow"),
+        "short_history": msg("decision.factor", "little income history yet"),
+        "income_volatile": msg("decision.factor", "your income varies a lot"),
+        "reserve_low": msg("decision.factor", "the pool reserve is low"),
+        "savings_on_track": msg("decision.factor", "your savings are on track"),
+    },
+}
+
+
+class Command(StrEnum):
+    """What a worker can ask for by SMS; the value is the English keyword."""
+
+    JOIN = "JOIN"
+    BALANCE = "BALANCE"
+    SAVE = "SAVE"
+    WHY = "WHY"
+    APPEAL = "APPEAL"
+    LANG = "LANG"
+    HELP = "HELP"
+    STOP = "STOP"
+    START = "START"
+
+
+# Each catalog translates a keyword into its local words, comma-separated, the one the
+# messages use first. The English word is always understood too.
+KEYWORDS: dict[Command, Message] = {
+    Command.JOIN: msg("keyword", "JOIN"),
+    Command.BALANCE: msg("keyword", "BALANCE"),
+    Command.SAVE: msg("keyword", "SAVE"),
+    Command.WHY: msg("keyword", "WHY"),
+    Command.APPEAL: msg("keyword", "APPEAL"),
+    Command.LANG: msg("keyword", "LANG"),
+    Command.HELP: msg("keyword", "HELP"),
+    Command.STOP: msg("keyword", "STOP"),
+    Command.START: msg("keyword", "START"),
+}
+
+_TEMPLATES: tuple[Template, ...] = (
+    Template(
+        "auth.sign_in_code",
+        plural_msg(
+            "auth.sign_in_code",
+            "Your Mutua code is {code}. It expires in {minutes} minute. Never share it.",
+            "Your Mutua code is {code}. It expires in {minutes} minutes. Never share it.",
+        ),
+        {"code": text("999999"), "minutes": count(1, 60)},
+        count="minutes",
+    ),
+    Template(
+        "pool.welcome",
+        msg(
+            "pool.welcome",
+            "Welcome to {pool_name} on Mutua! Text BALANCE to see your savings or HELP "
+            "for all commands.",
+        ),
+        {"pool_name": text(WORST_POOL_NAME)},
+        budget=2,
+    ),
+    Template(
+        "account.language_changed",
+        msg(
+            "account.language_changed",
+            "Mutua will now text you in English. To change, text LANG and a code, e.g. LANG es.",
+        ),
+    ),
+    Template(
+        "sms.help",
+        msg(
+            "sms.help",
+            "Mutua: text BALANCE for savings, SAVE for your target, WHY for the last "
+            "decision, APPEAL to appeal, LANG to change language. STOP ends texts. "
+            "Help: {support}",
+        ),
+        {"support": text("+1 800 555 0100 x123")},
+        budget=2,
+    ),
+    Template(
+        "sms.stopped",
+        msg("sms.stopped", "You will get no more texts from Mutua. Text START to turn them on."),
+    ),
+    Template(
+        "sms.started",
+        msg("sms.started", "Mutua texts are back on. Text HELP for commands or STOP to stop."),
+    ),
+    Template(
+        "sms.unknown_command",
+        msg("sms.unknown_command", "Sorry, we did not understand. Text HELP to see the commands."),
+    ),
+    Template(
+        "statement.monthly",
+        msg(
+            "statement.monthly",
+            "Mutua {period}: contribution {contribution}. Savings {savings_balance} of "
+            "{savings_target} target ({progress_percent}). Text WHY for details.",
+        ),
+        {
+            "period": PERIOD,
+            "contribution": money(),
+            "savings_balance": money(),
+            "savings_target": money(),
+            "progress_percent": PERCENT,
+        },
+        budget=2,
+    ),
+    Template(
+        "payout.sent",
+        msg(
+            "payout.sent",
+            "Mutua sent you {amount} for {period}: {reason}. Text WHY for details.",
+        ),
+        {"amount": money(), "period": PERIOD, "reason": choice("payout.reason")},
+        budget=2,
+    ),
+    Template(
+        "contribution.relief",
+        plural_msg(
+            "contribution.relief",
+            "Low month: your {period} contribution is cut to {amount}. {deferred} is "
+            "deferred and caught up over {months} month.",
+            "Low month: your {period} contribution is cut to {amount}. {deferred} is "
+            "deferred and caught up over {months} months.",
+        ),
+        {"period": PERIOD, "amount": money(), "deferred": money(), "months": count(1, 12)},
+        count="months",
+        budget=2,
+    ),
+    Template(
+        "contribution.skipped",
+        plural_msg(
+            "contribution.skipped",
+            "Low month: no contribution for {period}. {deferred} is deferred and caught up "
+            "over {months} month.",
+            "Low month: no contribution for {period}. {deferred} is deferred and caught up "
+            "over {months} months.",
+        ),
+        {"period": PERIOD, "deferred": money(), "months": count(1, 12)},
+        count="months",
+        budget=2,
+    ),
+    Template(
+        "forecast.low_month_warning",
+        msg(
+            "forecast.low_month_warning",
+            "Mutua: {period} may be a slow month. We expect about {forecast}. Your savings "
+            "and the pool are there to help.",
+        ),
+        {"period": PERIOD, "forecast": money()},
+        budget=2,
+    ),
+    Template(
+        "income.reminder",
+        msg(
+            "income.reminder",
+            "Mutua: we have no income for {period} yet. Please add it so your savings and "
+            "payouts stay right.",
+        ),
+        {"period": PERIOD},
+    ),
+    Template(
+        "decision.explanation",
+        msg(
+            "decision.explanation",
+            "Why ({period}): 1) {factor_1}. 2) {factor_2}. Disagree? Text APPEAL {reference}.",
+        ),
+        {
+            "period": PERIOD,
+            "factor_1": choice("decision.factor"),
+            "factor_2": choice("decision.factor"),
+            "reference": text("D-9Z9Z9Z9Z"),
+        },
+        budget=2,
+    ),
+    Template(
+        "appeal.received",
+        plural_msg(
+            "appeal.received",
+            "We got your appeal {reference}. A co-op member will reply within {days} day.",
+            "We got your appeal {reference}. A co-op member will reply within {days} days.",
+        ),
+        {"reference": text("D-9Z9Z9Z9Z"), "days": count(1, 30)},
+        count="days",
+    ),
+)
+
+TEMPLATES: dict[str, Template] = {template.id: template for template in _TEMPLATES}
+
+
+def all_messages() -> list[Message]:
+    """Every catalog entry: templates, choice texts and keywords."""
+    messages = [template.message for template in _TEMPLATES]
+    for codes in CHOICES.values():
+        messages.extend(codes.values())
+    messages.extend(KEYWORDS.values())
+    return messages
