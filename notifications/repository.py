@@ -1,0 +1,80 @@
+"""Every query the outbox runs, so locking and suppression rules live in one place."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import datetime
+
+from sqlalchemy import exists, select, update
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from notifications.models import OutboxMessage
+from pools.models import Worker
+
+LAST_ERROR_MAX = 500
+"""Width of `outbox_messages.last_error`; gateway messages are cut to fit."""
+
+
+async def is_suppressed(session: AsyncSession, phone: str) -> bool:
+    """Whether the phone belongs to a worker who texted STOP.
+
+    A phone with no worker yet (a first sign-in) is not suppressed: nobody asked us to stop.
+    """
+    opted_out = await session.scalar(select(Worker.sms_opted_out).where(Worker.phone_e164 == phone))
+    return bool(opted_out)
+
+
+async def dedup_key_exists(session: AsyncSession, dedup_key: str) -> bool:
+    return bool(await session.scalar(select(exists().where(OutboxMessage.dedup_key == dedup_key))))
+
+
+async def claim_next_due(session: AsyncSession, now: datetime) -> OutboxMessage | None:
+    """Lock the oldest due queued message that no other dispatcher holds.
+
+    On PostgreSQL `FOR UPDATE SKIP LOCKED` lets concurrent dispatchers pass over each other's
+    rows instead of waiting or taking the same one; a row another dispatcher claimed and
+    committed meanwhile is re-checked against the WHERE clause and skipped. SQLite has no row
+    locks (the clause is left out there) but every transaction starts with BEGIN IMMEDIATE,
+    so claims are serialised by the database-wide write lock.
+    """
+    statement = (
+        select(OutboxMessage)
+        .where(OutboxMessage.status == "queued", OutboxMessage.next_attempt_at <= now)
+        .order_by(OutboxMessage.next_attempt_at, OutboxMessage.id)
+        .limit(1)
+        .with_for_update(skip_locked=True)
+    )
+    return (await session.scalars(statement)).first()
+
+
+async def mark_sent(
+    session: AsyncSession, message_id: uuid.UUID, provider_message_id: str, now: datetime
+) -> None:
+    await session.execute(
+        update(OutboxMessage)
+        .where(OutboxMessage.id == message_id)
+        .values(
+            status="sent",
+            provider_message_id=provider_message_id,
+            sent_at=now,
+            last_error=None,
+        )
+    )
+
+
+async def mark_retry(
+    session: AsyncSession, message_id: uuid.UUID, error: str, next_attempt_at: datetime
+) -> None:
+    await session.execute(
+        update(OutboxMessage)
+        .where(OutboxMessage.id == message_id)
+        .values(status="queued", last_error=error[:LAST_ERROR_MAX], next_attempt_at=next_attempt_at)
+    )
+
+
+async def mark_failed(session: AsyncSession, message_id: uuid.UUID, error: str) -> None:
+    await session.execute(
+        update(OutboxMessage)
+        .where(OutboxMessage.id == message_id)
+        .values(status="failed", last_error=error[:LAST_ERROR_MAX])
+    )
