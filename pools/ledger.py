@@ -16,16 +16,20 @@ message telling the worker about it commit together or not at all.
 from __future__ import annotations
 
 import uuid
+from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import ClassVar
+from typing import Any, ClassVar
 
-from sqlalchemy import select
+from sqlalchemy import not_, or_, select, update
 from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from core.errors import Conflict, MutuaError, NotFound, ValidationFailed
+from core.errors import Conflict, InvalidPeriod, MutuaError, NotFound, ValidationFailed
 from core.ids import new_id
-from pools.ledger_models import LedgerAccount, LedgerTransfer
+from core.money import MAX_MINOR
+from core.periods import Period
+from pools.ledger_models import TRANSFER_REASONS, LedgerAccount, LedgerTransfer
 from pools.models import Pool
 
 MEMO_MAX = 200
@@ -116,6 +120,9 @@ class PostResult:
 async def open_pool_accounts(session: AsyncSession, pool: Pool) -> PoolAccounts:
     """The pool's world and reserve accounts, created on first call and returned after.
 
+    Only `world` may go negative (money that came in from outside); the reserve pays
+    benefits with money it holds, never on credit, so it is a no-overdraft account too.
+
     These accounts have no worker, and NULLs never collide in a unique constraint, so the
     pool row is locked first: two concurrent callers on PostgreSQL then take turns, and the
     second finds the first one's accounts (SQLite takes its write lock at BEGIN already).
@@ -129,7 +136,7 @@ async def open_pool_accounts(session: AsyncSession, pool: Pool) -> PoolAccounts:
                 worker_id=None,
                 kind=kind,
                 currency=pool.currency,
-                debits_must_not_exceed_credits=False,
+                debits_must_not_exceed_credits=kind == "reserve",
                 debits_posted_minor=0,
                 credits_posted_minor=0,
             )
@@ -194,3 +201,270 @@ async def _accounts(
 
 def _dialect(session: AsyncSession) -> str:
     return session.get_bind().dialect.name
+
+
+# --- transfers ------------------------------------------------------------------------------
+
+
+async def post_transfer(session: AsyncSession, request: TransferRequest) -> PostResult:
+    """Post one transfer; see `post_transfers`."""
+    return (await post_transfers(session, [request]))[0]
+
+
+async def post_transfers(
+    session: AsyncSession, requests: Sequence[TransferRequest]
+) -> list[PostResult]:
+    """Post transfers all together or not at all, in order, inside a SAVEPOINT.
+
+    A month's contribution run posts many transfers that only make sense together; if one
+    is refused, the SAVEPOINT is rolled back and no partial movement is left behind, while
+    the caller's own transaction stays usable. Every account the batch touches is locked
+    first, in id order, so two batches over the same accounts queue instead of deadlocking.
+    Losing a race to insert the same transfer id (or to reverse the same transfer) rolls the
+    batch back and runs it again, and the re-read then settles it as a replay or a refusal.
+    """
+    for request in requests:
+        _check_request(request)
+    for attempt in range(_RETRIES):
+        try:
+            async with session.begin_nested():
+                return await _post_all(session, requests)
+        except IntegrityError:
+            if attempt == _RETRIES - 1:
+                raise
+    raise AssertionError("unreachable")  # pragma: no cover
+
+
+async def reverse_transfer(
+    session: AsyncSession,
+    transfer_id: uuid.UUID,
+    *,
+    reversal_id: uuid.UUID,
+    memo: str | None = None,
+) -> PostResult:
+    """Post the transfer that undoes `transfer_id`: same amount, accounts swapped.
+
+    The reversal names the transfer it corrects, so the history explains itself, and a
+    transfer is reversed at most once (the database holds `reverses_id` unique). Calling
+    again with the same `reversal_id` is a replay. A reversal that would take a member's
+    account below zero (the money was already paid out) is refused like any other transfer.
+    """
+    original = await session.get(LedgerTransfer, transfer_id)
+    if original is None:
+        raise TransferNotFound(f"transfer {transfer_id} does not exist", transfer_id=transfer_id)
+    request = TransferRequest(
+        id=reversal_id,
+        debit_account_id=original.credit_account_id,
+        credit_account_id=original.debit_account_id,
+        amount_minor=original.amount_minor,
+        currency=original.currency,
+        reason="reversal",
+        period=original.period,
+        memo=memo,
+        reverses_id=original.id,
+    )
+    return await post_transfer(session, request)
+
+
+def _check_request(request: TransferRequest) -> None:
+    """Refuse a malformed request before touching the database."""
+    for name in ("id", "debit_account_id", "credit_account_id"):
+        if not isinstance(getattr(request, name), uuid.UUID):
+            raise InvalidTransfer(f"{name} must be a UUID")
+    amount = request.amount_minor
+    if isinstance(amount, bool) or not isinstance(amount, int):
+        raise InvalidTransfer("amount_minor must be an integer number of minor units")
+    if not 0 < amount <= MAX_MINOR:
+        raise InvalidTransfer("amount_minor must be positive and within range")
+    if request.debit_account_id == request.credit_account_id:
+        raise InvalidTransfer("a transfer moves money between two different accounts")
+    if not isinstance(request.currency, str):
+        raise InvalidTransfer("currency must be an ISO 4217 code")
+    if request.reason not in TRANSFER_REASONS:
+        raise InvalidTransfer(f"{request.reason!r} is not a transfer reason")
+    if (request.reason == "reversal") != (request.reverses_id is not None):
+        raise InvalidTransfer("a reversal, and only a reversal, names the transfer it reverses")
+    if request.reverses_id is not None and not isinstance(request.reverses_id, uuid.UUID):
+        raise InvalidTransfer("reverses_id must be a UUID")
+    if request.period is not None:
+        try:
+            canonical = str(Period.parse(request.period))
+        except InvalidPeriod as exc:
+            raise InvalidTransfer(exc.detail) from exc
+        if canonical != request.period:
+            raise InvalidTransfer(f"period must be written {canonical}")
+    if request.memo is not None and (
+        not isinstance(request.memo, str) or len(request.memo) > MEMO_MAX
+    ):
+        raise InvalidTransfer(f"memo must be text of at most {MEMO_MAX} characters")
+
+
+async def _post_all(session: AsyncSession, requests: Sequence[TransferRequest]) -> list[PostResult]:
+    account_ids = sorted(
+        {r.debit_account_id for r in requests} | {r.credit_account_id for r in requests}
+    )
+    locked = await session.scalars(
+        select(LedgerAccount)
+        .where(LedgerAccount.id.in_(account_ids))
+        .order_by(LedgerAccount.id)
+        .with_for_update()
+        .execution_options(populate_existing=True)
+    )
+    accounts = {account.id: account for account in locked}
+    results = [await _post_one(session, request, accounts) for request in requests]
+    # Balances moved in SQL; bring the loaded accounts up to date only now that every
+    # transfer stood, so a refused batch leaves them as the database still has them.
+    touched = {account_id for r in results if not r.replayed for account_id in _ends(r)}
+    if touched:
+        await session.execute(
+            select(LedgerAccount)
+            .where(LedgerAccount.id.in_(sorted(touched)))
+            .execution_options(populate_existing=True)
+        )
+    return results
+
+
+def _ends(result: PostResult) -> tuple[uuid.UUID, uuid.UUID]:
+    return result.transfer.debit_account_id, result.transfer.credit_account_id
+
+
+async def _post_one(
+    session: AsyncSession,
+    request: TransferRequest,
+    accounts: dict[uuid.UUID, LedgerAccount],
+) -> PostResult:
+    existing = await session.get(LedgerTransfer, request.id)
+    if existing is not None:
+        if _fields(existing) != _fields(request):
+            raise TransferIdConflict(
+                f"transfer {request.id} was already posted with other fields",
+                transfer_id=request.id,
+            )
+        return PostResult(transfer=existing, replayed=True)
+
+    debit = accounts.get(request.debit_account_id)
+    credit = accounts.get(request.credit_account_id)
+    for account_id, account in (
+        (request.debit_account_id, debit),
+        (request.credit_account_id, credit),
+    ):
+        if account is None:
+            raise AccountNotFound(f"account {account_id} does not exist", account_id=account_id)
+    assert debit is not None and credit is not None
+    if debit.pool_id != credit.pool_id:
+        raise InvalidTransfer("both accounts of a transfer belong to the same pool")
+    if not request.currency == debit.currency == credit.currency:
+        raise CurrencyMismatch(
+            f"transfer in {request.currency} between accounts in {debit.currency} "
+            f"and {credit.currency}"
+        )
+    if request.reverses_id is not None:
+        await _check_reversal(session, request)
+
+    transfer = LedgerTransfer(
+        id=request.id,
+        pool_id=debit.pool_id,
+        debit_account_id=debit.id,
+        credit_account_id=credit.id,
+        amount_minor=request.amount_minor,
+        currency=request.currency,
+        reason=request.reason,
+        period=request.period,
+        reverses_id=request.reverses_id,
+        memo=request.memo,
+    )
+    session.add(transfer)
+    await session.flush()
+    for account_id in sorted((debit.id, credit.id)):
+        if account_id == debit.id:
+            await _debit(session, debit.id, request.amount_minor)
+        else:
+            await _credit(session, credit.id, request.amount_minor)
+    return PostResult(transfer=transfer, replayed=False)
+
+
+async def _check_reversal(session: AsyncSession, request: TransferRequest) -> None:
+    original = await session.get(LedgerTransfer, request.reverses_id)
+    if original is None:
+        raise TransferNotFound(
+            f"transfer {request.reverses_id} does not exist", transfer_id=request.reverses_id
+        )
+    if (
+        original.debit_account_id != request.credit_account_id
+        or original.credit_account_id != request.debit_account_id
+        or original.amount_minor != request.amount_minor
+        or original.currency != request.currency
+    ):
+        raise InvalidTransfer("a reversal moves the same amount back between the same accounts")
+    earlier = await session.scalar(
+        select(LedgerTransfer.id).where(LedgerTransfer.reverses_id == original.id)
+    )
+    if earlier is not None:
+        raise AlreadyReversed(
+            f"transfer {original.id} was already reversed by {earlier}",
+            transfer_id=original.id,
+            reversal_id=earlier,
+        )
+
+
+async def _debit(session: AsyncSession, account_id: uuid.UUID, amount: int) -> None:
+    """Debit in one statement that also checks the no-overdraft rule.
+
+    The check and the change are one UPDATE, so under READ COMMITTED a concurrent debit
+    that committed first is re-evaluated against the row as it now is: no window in which
+    two debits each see enough money. Zero rows updated means the money is not there.
+    """
+    table = LedgerAccount
+    result = await session.execute(
+        update(table)
+        .where(
+            table.id == account_id,
+            or_(
+                not_(table.debits_must_not_exceed_credits),
+                table.credits_posted_minor - table.debits_posted_minor >= amount,
+            ),
+        )
+        .values(debits_posted_minor=table.debits_posted_minor + amount)
+        .execution_options(synchronize_session=False)
+    )
+    if _rowcount(result) == 1:
+        return
+    available = await session.scalar(
+        select(table.credits_posted_minor - table.debits_posted_minor).where(table.id == account_id)
+    )
+    raise InsufficientFunds(
+        f"account {account_id} holds {available} and cannot be debited {amount}",
+        account_id=account_id,
+        available_minor=available,
+        amount_minor=amount,
+    )
+
+
+async def _credit(session: AsyncSession, account_id: uuid.UUID, amount: int) -> None:
+    table = LedgerAccount
+    result = await session.execute(
+        update(table)
+        .where(table.id == account_id)
+        .values(credits_posted_minor=table.credits_posted_minor + amount)
+        .execution_options(synchronize_session=False)
+    )
+    if _rowcount(result) != 1:
+        raise AccountNotFound(f"account {account_id} does not exist", account_id=account_id)
+
+
+def _rowcount(result: Any) -> int:
+    return int(result.rowcount)
+
+
+def _fields(item: TransferRequest | LedgerTransfer) -> tuple[object, ...]:
+    """What makes two postings of one id the same transfer (TigerBeetle compares them all)."""
+    return (
+        item.debit_account_id,
+        item.credit_account_id,
+        item.amount_minor,
+        item.currency,
+        item.reason,
+        item.period,
+        item.memo,
+        item.reverses_id,
+    )

@@ -58,8 +58,9 @@ async def test_pool_accounts_are_world_and_reserve_in_the_pool_currency(
         assert account.currency == "KES"
         assert account.pool_id == pool.id
         assert account.worker_id is None
-        assert account.debits_must_not_exceed_credits is False
         assert account.balance_minor == 0
+    assert accounts.world.debits_must_not_exceed_credits is False
+    assert accounts.reserve.debits_must_not_exceed_credits is True
 
 
 async def test_opening_pool_accounts_twice_returns_the_same_accounts(

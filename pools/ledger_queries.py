@@ -1,0 +1,125 @@
+"""Reads of the ledger: a worker's accounts and transfers, and the books' own checks.
+
+Balances are cached on each account (posted debits and credits) so the no-overdraft rule can
+be checked in one UPDATE. The append-only transfers remain the source of truth; the checks
+here recompute balances from them, so a cached balance that ever drifted from its history
+would be seen, not trusted.
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Collection
+
+from sqlalchemy import func, literal, or_, select, union_all
+from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.sql import Subquery
+
+from pools.ledger_models import LedgerAccount, LedgerTransfer
+
+
+async def accounts_for_worker(
+    session: AsyncSession, worker_id: uuid.UUID, pool_id: uuid.UUID | None = None
+) -> list[LedgerAccount]:
+    """The worker's own accounts (savings, contribution), in every pool or in one."""
+    query = select(LedgerAccount).where(LedgerAccount.worker_id == worker_id)
+    if pool_id is not None:
+        query = query.where(LedgerAccount.pool_id == pool_id)
+    query = query.order_by(LedgerAccount.pool_id, LedgerAccount.kind)
+    return list(await session.scalars(query.execution_options(populate_existing=True)))
+
+
+async def recent_transfers(
+    session: AsyncSession, account_ids: Collection[uuid.UUID], limit: int = 20
+) -> list[LedgerTransfer]:
+    """Transfers into or out of any of the accounts, newest first."""
+    if not account_ids or limit <= 0:
+        return []
+    ids = sorted(account_ids)
+    query = (
+        select(LedgerTransfer)
+        .where(
+            or_(
+                LedgerTransfer.debit_account_id.in_(ids),
+                LedgerTransfer.credit_account_id.in_(ids),
+            )
+        )
+        .order_by(LedgerTransfer.created_at.desc(), LedgerTransfer.id.desc())
+        .limit(limit)
+    )
+    return list(await session.scalars(query))
+
+
+async def balances_by_currency(session: AsyncSession) -> dict[str, int]:
+    """Sum of cached balances (credits − debits) over all accounts, per currency.
+
+    Double entry means every currency sums to zero: money in the pools is exactly matched
+    by the `world` accounts' negative balances. Anything else is a bug to stop the run for.
+    """
+    rows = await session.execute(
+        select(
+            LedgerAccount.currency,
+            func.sum(LedgerAccount.credits_posted_minor - LedgerAccount.debits_posted_minor),
+        ).group_by(LedgerAccount.currency)
+    )
+    return {currency: int(total or 0) for currency, total in rows}
+
+
+def _entries() -> Subquery:
+    """Each transfer as its two entries: −amount on the debit side, +amount on the credit."""
+    debits = select(
+        LedgerTransfer.debit_account_id.label("account_id"),
+        LedgerTransfer.currency.label("currency"),
+        (literal(0) - LedgerTransfer.amount_minor).label("amount"),
+    )
+    credits = select(
+        LedgerTransfer.credit_account_id.label("account_id"),
+        LedgerTransfer.currency.label("currency"),
+        LedgerTransfer.amount_minor.label("amount"),
+    )
+    return union_all(debits, credits).subquery("entries")
+
+
+async def transfer_sums_by_currency(session: AsyncSession) -> dict[str, int]:
+    """Sum of all entries of all transfers, per currency, from the history alone.
+
+    Zero for every currency unless a transfer was written with one side missing; this is
+    the check `balances_by_currency` makes from the cached side.
+    """
+    entries = _entries()
+    rows = await session.execute(
+        select(entries.c.currency, func.sum(entries.c.amount)).group_by(entries.c.currency)
+    )
+    return {str(code): int(total or 0) for code, total in rows}
+
+
+async def balances_from_transfers(session: AsyncSession) -> dict[uuid.UUID, int]:
+    """Each account's balance (credits − debits) recomputed from its transfers.
+
+    Accounts with no transfer are absent (their balance is zero).
+    """
+    entries = _entries()
+    rows = await session.execute(
+        select(entries.c.account_id, func.sum(entries.c.amount)).group_by(entries.c.account_id)
+    )
+    return {uuid.UUID(str(key)): int(total or 0) for key, total in rows}
+
+
+async def balance_drift(session: AsyncSession) -> dict[uuid.UUID, tuple[int, int]]:
+    """Accounts whose cached balance differs from their history: id → (cached, history).
+
+    Empty on a healthy ledger; an administrator's health check and the tests call it.
+    """
+    history = await balances_from_transfers(session)
+    rows = await session.execute(
+        select(
+            LedgerAccount.id,
+            LedgerAccount.credits_posted_minor - LedgerAccount.debits_posted_minor,
+        )
+    )
+    drift: dict[uuid.UUID, tuple[int, int]] = {}
+    for account_id, cached in rows:
+        recomputed = history.get(account_id, 0)
+        if int(cached) != recomputed:
+            drift[account_id] = (int(cached), recomputed)
+    return drift
