@@ -22,7 +22,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from core.clock import utcnow
-from i18n import render_sms
+from i18n import normalize_language, render_sms
 from notifications.models import OutboxMessage
 from notifications.repository import dedup_key_exists, is_suppressed
 
@@ -86,7 +86,7 @@ async def enqueue_sms(
         channel="sms",
         recipient=to,
         template=template,
-        language=language,
+        language=normalize_language(language),  # the catalog the text came from: "es", not "es-MX"
         body=rendered.text,
         dedup_key=dedup_key,
         status="queued",

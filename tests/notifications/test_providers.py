@@ -130,7 +130,7 @@ async def test_memory_provider_finds_the_last_message_to_a_phone() -> None:
     await provider.send(other)
     later_id = await provider.send(later)
 
-    assert [s.id for s in provider.sent][0] == first_id
+    assert provider.sent[0].id == first_id
     last = provider.last_to(SMS.to)
     assert last is not None
     assert (last.id, last.body, last.language) == (later_id, "later", "es")
