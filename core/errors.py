@@ -80,3 +80,45 @@ class RateLimited(MutuaError):
     slug = "rate-limited"
     title = "Too many requests"
     status = 429
+
+
+class LedgerError(MutuaError):
+    """Base of the ledger's refusals (`pools/ledger.py`); nothing was posted when one is raised."""
+
+    slug = "ledger-error"
+    title = "The ledger refused the transfer"
+
+
+class InvalidTransfer(LedgerError, ValidationFailed):
+    slug = "invalid-transfer"
+    title = "The transfer is not valid"
+
+
+class CurrencyMismatch(LedgerError, ValidationFailed):
+    slug = "currency-mismatch"
+    title = "The transfer and its accounts are not in the same currency"
+
+
+class InsufficientFunds(LedgerError, ValidationFailed):
+    slug = "insufficient-funds"
+    title = "The account does not hold enough money"
+
+
+class AccountNotFound(LedgerError, NotFound):
+    slug = "account-not-found"
+    title = "The ledger account does not exist"
+
+
+class TransferNotFound(LedgerError, NotFound):
+    slug = "transfer-not-found"
+    title = "The transfer does not exist"
+
+
+class TransferIdConflict(LedgerError, Conflict):
+    slug = "transfer-id-conflict"
+    title = "A different transfer was already posted with this id"
+
+
+class AlreadyReversed(LedgerError, Conflict):
+    slug = "already-reversed"
+    title = "The transfer has already been reversed"

@@ -18,64 +18,53 @@ from __future__ import annotations
 import uuid
 from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Any, ClassVar
+from typing import Any
 
 from sqlalchemy import not_, or_, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from core.errors import Conflict, InvalidPeriod, MutuaError, NotFound, ValidationFailed
+from core.errors import (
+    AccountNotFound,
+    AlreadyReversed,
+    CurrencyMismatch,
+    InsufficientFunds,
+    InvalidPeriod,
+    InvalidTransfer,
+    LedgerError,
+    TransferIdConflict,
+    TransferNotFound,
+)
 from core.ids import new_id
 from core.money import MAX_MINOR
 from core.periods import Period
 from pools.ledger_models import TRANSFER_REASONS, LedgerAccount, LedgerTransfer
 from pools.models import Pool
 
+__all__ = [
+    "AccountNotFound",
+    "AlreadyReversed",
+    "CurrencyMismatch",
+    "InsufficientFunds",
+    "InvalidTransfer",
+    "LedgerError",
+    "MemberAccounts",
+    "PoolAccounts",
+    "PostResult",
+    "TransferIdConflict",
+    "TransferNotFound",
+    "TransferRequest",
+    "open_member_accounts",
+    "open_pool_accounts",
+    "post_transfer",
+    "post_transfers",
+    "reverse_transfer",
+]
+
 MEMO_MAX = 200
 _RETRIES = 3
 """Times a batch is retried after losing an insert race, which re-reads and settles it."""
-
-
-class LedgerError(MutuaError):
-    """Base of the ledger's refusals; nothing was posted when one is raised."""
-
-    slug: ClassVar[str] = "ledger-error"
-
-
-class InvalidTransfer(LedgerError, ValidationFailed):
-    slug = "invalid-transfer"
-    title = "The transfer is not valid"
-
-
-class CurrencyMismatch(LedgerError, ValidationFailed):
-    slug = "currency-mismatch"
-    title = "The transfer and its accounts are not in the same currency"
-
-
-class InsufficientFunds(LedgerError, ValidationFailed):
-    slug = "insufficient-funds"
-    title = "The account does not hold enough money"
-
-
-class AccountNotFound(LedgerError, NotFound):
-    slug = "account-not-found"
-    title = "The ledger account does not exist"
-
-
-class TransferNotFound(LedgerError, NotFound):
-    slug = "transfer-not-found"
-    title = "The transfer does not exist"
-
-
-class TransferIdConflict(LedgerError, Conflict):
-    slug = "transfer-id-conflict"
-    title = "A different transfer was already posted with this id"
-
-
-class AlreadyReversed(LedgerError, Conflict):
-    slug = "already-reversed"
-    title = "The transfer has already been reversed"
 
 
 @dataclass(frozen=True)
@@ -127,6 +116,7 @@ async def open_pool_accounts(session: AsyncSession, pool: Pool) -> PoolAccounts:
     pool row is locked first: two concurrent callers on PostgreSQL then take turns, and the
     second finds the first one's accounts (SQLite takes its write lock at BEGIN already).
     """
+    await session.flush()  # the caller may have just added the pool (autoflush is off)
     await session.execute(select(Pool.id).where(Pool.id == pool.id).with_for_update())
     found = await _accounts(session, pool.id, None)
     for kind in ("world", "reserve"):
@@ -155,6 +145,7 @@ async def open_member_accounts(
     at once (a double tap, an SMS and a web request) still ends with one pair of accounts.
     Both are no-overdraft accounts: a member's own money never goes negative.
     """
+    await session.flush()  # the pool or worker may be new and not yet written
     dialect = _dialect(session)
     insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
     for kind in ("member_savings", "member_contribution"):
