@@ -152,7 +152,7 @@ def _rows(text: str) -> Iterator[tuple[int, list[str]]]:
             return
         except csv.Error as exc:
             raise CsvRejected(
-                f"the CSV is malformed ({exc})", line=reader.line_num, reason="malformed"
+                f"the CSV is malformed ({exc})", line=start, reason="malformed"
             ) from None
         line, start = start, reader.line_num + 1
         if any(field.strip() for field in fields):
