@@ -1,0 +1,103 @@
+"""The Litestar application factory.
+
+Settings and the SMS provider are passed in, never read at import time, so tests build apps
+of their own against their own databases and providers.
+"""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from typing import Any, cast
+
+from litestar import Litestar, Request
+from litestar.datastructures import State
+from litestar.di import Provide
+from litestar.middleware import DefineMiddleware
+from litestar.openapi import OpenAPIConfig
+from litestar.openapi.plugins import SwaggerRenderPlugin
+from litestar.openapi.spec import Components, SecurityScheme
+
+from api.deps import provide_db_session, provide_settings
+from api.idempotency import IdempotencyMiddleware
+from api.problems import EXCEPTION_HANDLERS
+from api.routes.auth import AuthController
+from api.routes.income import IncomeController
+from api.routes.me import MeController
+from api.routes.pools import AdminPoolController, PoolController
+from api.routes.system import health, ready
+from core.db import create_engine, session_factory
+from core.settings import Settings
+from notifications.dispatcher import OutboxWorker
+from notifications.providers import SmsProvider, provider_from_setting
+
+
+def create_app(
+    settings: Settings | None = None,
+    *,
+    sms_provider: SmsProvider | None = None,
+    run_outbox_worker: bool = True,
+) -> Litestar:
+    settings = settings or Settings.from_env()
+    provider = sms_provider or provider_from_setting(settings.sms_provider)
+
+    @asynccontextmanager
+    async def lifespan(app: Litestar) -> AsyncIterator[None]:
+        engine = create_engine(settings.database_url)
+        app.state.engine = engine
+        app.state.session_factory = session_factory(engine)
+        app.state.sms_provider = provider
+        worker = OutboxWorker(app.state.session_factory, provider)
+        app.state.outbox_worker = worker
+        if run_outbox_worker:
+            await worker.start()
+        try:
+            yield
+        finally:
+            if run_outbox_worker:
+                await worker.stop()
+            await engine.dispose()
+
+    async def kick_outbox(request: Request[Any, Any, Any]) -> None:
+        """Committed changes may have queued messages: send them now, not at the next poll."""
+        if request.method != "GET" and run_outbox_worker:
+            request.app.state.outbox_worker.kick()
+
+    return Litestar(
+        route_handlers=[
+            health,
+            ready,
+            AuthController,
+            MeController,
+            PoolController,
+            AdminPoolController,
+            IncomeController,
+        ],
+        lifespan=[lifespan],
+        dependencies={
+            "db_session": Provide(provide_db_session),
+            "settings": Provide(provide_settings, sync_to_thread=False),
+        },
+        middleware=[DefineMiddleware(cast(Any, IdempotencyMiddleware))],
+        exception_handlers=EXCEPTION_HANDLERS,
+        after_response=kick_outbox,
+        request_max_body_size=settings.max_body_bytes,
+        state=State({"settings": settings}),
+        debug=settings.debug,
+        openapi_config=OpenAPIConfig(
+            title="Mutua",
+            version="1.0.0",
+            description=(
+                "Cooperative benefits and income smoothing for independent workers. "
+                "Errors are RFC 9457 problem details with a stable `type`."
+            ),
+            path="/schema",
+            render_plugins=[SwaggerRenderPlugin(path="/")],
+            components=Components(
+                security_schemes={
+                    "bearer": SecurityScheme(type="http", scheme="bearer", bearer_format="opaque")
+                }
+            ),
+            security=[{"bearer": []}],
+        ),
+    )

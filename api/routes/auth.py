@@ -1,0 +1,61 @@
+"""Sign-in: a code by SMS for workers, email and password for administrators."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from litestar import Controller, Request, post
+from litestar.params import JSONBody
+from litestar.status_codes import HTTP_200_OK, HTTP_202_ACCEPTED
+
+from api.deps import AppSettings, DbSession
+from api.schemas import AdminLogin, CodeSent, OtpRequest, OtpVerify, TokenOut
+from api.tokens import Principal, issue_token
+from pools.admins import authenticate_admin
+from pools.signin import CODE_TTL, send_sign_in_code, verify_sign_in_code
+
+
+class AuthController(Controller):
+    path = "/v1/auth"
+    tags = ["auth"]
+    security: list[dict[str, list[str]]] = []
+
+    @post("/otp", status_code=HTTP_202_ACCEPTED, summary="Text a sign-in code to a phone")
+    async def request_code(
+        self,
+        request: Request[Any, Any, Any],
+        data: JSONBody[OtpRequest],
+        db_session: DbSession,
+        settings: AppSettings,
+    ) -> CodeSent:
+        await send_sign_in_code(
+            db_session,
+            data.phone,
+            secret=settings.secret_key,
+            accept_language=request.headers.get("accept-language"),
+        )
+        return CodeSent(expires_in=int(CODE_TTL.total_seconds()))
+
+    @post("/otp/verify", status_code=HTTP_200_OK, summary="Exchange a code for a token")
+    async def verify_code(
+        self, data: JSONBody[OtpVerify], db_session: DbSession, settings: AppSettings
+    ) -> TokenOut:
+        worker = await verify_sign_in_code(
+            db_session, data.phone, data.code, secret=settings.secret_key
+        )
+        principal = Principal(kind="worker", id=worker.id)
+        return TokenOut(
+            token=issue_token(settings.secret_key, principal, settings.token_ttl_seconds),
+            expires_in=settings.token_ttl_seconds,
+        )
+
+    @post("/admin/login", status_code=HTTP_200_OK, summary="Administrator sign-in")
+    async def admin_login(
+        self, data: JSONBody[AdminLogin], db_session: DbSession, settings: AppSettings
+    ) -> TokenOut:
+        admin = await authenticate_admin(db_session, data.email, data.password)
+        principal = Principal(kind="admin", id=admin.id, role=admin.role)
+        return TokenOut(
+            token=issue_token(settings.secret_key, principal, settings.token_ttl_seconds),
+            expires_in=settings.token_ttl_seconds,
+        )

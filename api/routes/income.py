@@ -1,0 +1,132 @@
+"""A worker's income: monthly entries, CSV statements, and the history by month."""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+
+from litestar import Controller, Request, Response, get, post
+from litestar.di import Provide
+from litestar.params import JSONBody, QueryParameter
+from litestar.status_codes import HTTP_200_OK, HTTP_201_CREATED
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from api.deps import CurrentWorker, DbSession, provide_worker
+from api.schemas import CsvImportOut, IncomeIn, IncomeOut, IncomeRecordOut, MonthTotalOut
+from core.errors import ValidationFailed
+from core.money import normalize_currency
+from core.periods import Period
+from income import service as income
+from income.models import IncomeRecord
+from pools import service as pools
+
+CSV_MEDIA_TYPES = ("text/csv", "application/csv", "text/plain", "application/octet-stream")
+
+
+def record_out(record: IncomeRecord) -> IncomeRecordOut:
+    return IncomeRecordOut(
+        id=record.id,
+        platform=record.platform,
+        month=record.period,
+        earned_on=record.earned_on,
+        amount_minor=record.amount_minor,
+        currency=record.currency,
+        source=record.kind,
+    )
+
+
+async def default_currency(session: AsyncSession, worker: CurrentWorker) -> str:
+    """The currency of the worker's first active pool: a statement has no currency column."""
+    for member, pool in await pools.memberships(session, worker.id):
+        if member.status == "active":
+            return pool.currency
+    raise ValidationFailed(
+        "give ?currency=XXX: you are not in a pool whose currency could be assumed",
+        field="currency",
+    )
+
+
+class IncomeController(Controller):
+    path = "/v1/me/income"
+    tags = ["income"]
+    dependencies = {"worker": Provide(provide_worker)}
+
+    @post("/", summary="Record a month's income on one platform (again to correct it)")
+    async def record(
+        self, data: JSONBody[IncomeIn], worker: CurrentWorker, db_session: DbSession
+    ) -> Response[IncomeRecordOut]:
+        result = await income.record_manual(
+            db_session,
+            worker.id,
+            platform=data.platform,
+            period=Period.parse(data.month),
+            amount_minor=data.amount_minor,
+            currency=normalize_currency(data.currency),
+        )
+        await db_session.commit()
+        return Response(
+            record_out(result.record),
+            status_code=HTTP_201_CREATED if result.created else HTTP_200_OK,
+        )
+
+    @post(
+        "/csv",
+        status_code=HTTP_201_CREATED,
+        summary="Import a CSV statement (date,platform,amount); a bad row rejects the file",
+    )
+    async def import_csv(
+        self,
+        request: Request[Any, Any, Any],
+        worker: CurrentWorker,
+        db_session: DbSession,
+        currency: Annotated[str | None, QueryParameter(name="currency", max_length=3)] = None,
+    ) -> CsvImportOut:
+        media_type = request.headers.get("content-type", "").split(";")[0].strip().lower()
+        if media_type and media_type not in CSV_MEDIA_TYPES:
+            raise ValidationFailed(
+                "send the statement as the request body with Content-Type text/csv",
+                field="content-type",
+            )
+        body = await request.body()
+        code = (
+            normalize_currency(currency) if currency else await default_currency(db_session, worker)
+        )
+        result = await income.import_csv(db_session, worker.id, body, currency=code)
+        await db_session.commit()
+        return CsvImportOut(
+            rows=result.rows,
+            added=result.added,
+            duplicates=result.duplicates,
+            months=result.periods,
+        )
+
+    @get("/", summary="Income by month, optionally within a range of months")
+    async def history(
+        self,
+        worker: CurrentWorker,
+        db_session: DbSession,
+        from_month: Annotated[str | None, QueryParameter(name="from", max_length=7)] = None,
+        to_month: Annotated[str | None, QueryParameter(name="to", max_length=7)] = None,
+    ) -> IncomeOut:
+        summary = await income.list_income(
+            db_session,
+            worker.id,
+            from_period=Period.parse(from_month) if from_month else None,
+            to_period=Period.parse(to_month) if to_month else None,
+        )
+        by_platform: dict[tuple[str, str], dict[str, int]] = {}
+        for figure in summary.by_platform:
+            by_platform.setdefault((figure.period, figure.currency), {})[figure.platform] = (
+                figure.amount_minor
+            )
+        return IncomeOut(
+            records=[record_out(record) for record in summary.records],
+            months=[
+                MonthTotalOut(
+                    month=total.period,
+                    currency=total.currency,
+                    total_minor=total.amount_minor,
+                    by_platform=by_platform.get((total.period, total.currency), {}),
+                )
+                for total in summary.by_month
+            ],
+        )

@@ -1,0 +1,104 @@
+"""The signed-in worker's own things: profile, memberships and ledger."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import msgspec
+from litestar import Controller, Request, get, patch
+from litestar.di import Provide
+from litestar.params import JSONBody
+
+from api.deps import CurrentWorker, DbSession, provide_worker
+from api.routes.pools import membership_out
+from api.schemas import AccountOut, LedgerOut, MembershipOut, MeOut, MeUpdate, TransferOut
+from i18n import choose_language
+from pools import ledger_queries, service
+from pools.profile import update_profile
+
+
+def me_out(worker: CurrentWorker, accept_language: str | None) -> MeOut:
+    return MeOut(
+        id=worker.id,
+        phone=worker.phone_e164,
+        name=worker.name,
+        language=choose_language(
+            chosen=worker.language,
+            accept_language=accept_language,
+            phone_e164=worker.phone_e164,
+            pool_default=None,
+        ),
+        language_chosen=worker.language is not None,
+        timezone=worker.timezone,
+        sms_opted_out=worker.sms_opted_out,
+    )
+
+
+class MeController(Controller):
+    path = "/v1/me"
+    tags = ["me"]
+    dependencies = {"worker": Provide(provide_worker)}
+
+    @get("/", summary="The signed-in worker")
+    async def me(self, request: Request[Any, Any, Any], worker: CurrentWorker) -> MeOut:
+        return me_out(worker, request.headers.get("accept-language"))
+
+    @patch("/", summary="Change name, language or time zone")
+    async def update_me(
+        self,
+        request: Request[Any, Any, Any],
+        data: JSONBody[MeUpdate],
+        worker: CurrentWorker,
+        db_session: DbSession,
+    ) -> MeOut:
+        def given(value: str | msgspec.UnsetType) -> str | None:
+            return None if value is msgspec.UNSET else value  # type: ignore[return-value]
+
+        await update_profile(
+            db_session,
+            worker,
+            name=given(data.name),
+            language=given(data.language),
+            timezone=given(data.timezone),
+        )
+        return me_out(worker, request.headers.get("accept-language"))
+
+    @get("/memberships", summary="Pools the worker belongs or belonged to")
+    async def memberships(
+        self, worker: CurrentWorker, db_session: DbSession
+    ) -> list[MembershipOut]:
+        rows = await service.memberships(db_session, worker.id)
+        return [membership_out(member, pool) for member, pool in rows]
+
+    @get("/ledger", summary="The worker's accounts, balances and recent transfers")
+    async def ledger(self, worker: CurrentWorker, db_session: DbSession) -> LedgerOut:
+        accounts = await ledger_queries.accounts_for_worker(db_session, worker.id)
+        transfers = await ledger_queries.recent_transfers(
+            db_session, [account.id for account in accounts], limit=50
+        )
+        return LedgerOut(
+            accounts=[
+                AccountOut(
+                    id=account.id,
+                    pool_id=account.pool_id,
+                    kind=account.kind,
+                    currency=account.currency,
+                    balance_minor=account.balance_minor,
+                )
+                for account in accounts
+            ],
+            transfers=[
+                TransferOut(
+                    id=transfer.id,
+                    debit_account_id=transfer.debit_account_id,
+                    credit_account_id=transfer.credit_account_id,
+                    amount_minor=transfer.amount_minor,
+                    currency=transfer.currency,
+                    reason=transfer.reason,
+                    period=transfer.period,
+                    reverses_id=transfer.reverses_id,
+                    created_at=transfer.created_at,
+                )
+                for transfer in transfers
+            ],
+        )

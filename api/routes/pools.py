@@ -1,0 +1,131 @@
+"""Pools: created by administrators, joined by workers with a code."""
+
+from __future__ import annotations
+
+import uuid
+
+from litestar import Controller, Response, get, post
+from litestar.di import Provide
+from litestar.params import FromPath, JSONBody
+from litestar.status_codes import HTTP_200_OK, HTTP_201_CREATED
+
+from api.deps import (
+    CurrentAdmin,
+    CurrentViewer,
+    CurrentWorker,
+    DbSession,
+    provide_admin,
+    provide_viewer,
+    provide_worker,
+)
+from api.schemas import JoinIn, MemberOut, MembershipOut, MembersOut, PoolIn, PoolOut, RulesOut
+from pools import service
+from pools.models import Membership, Pool
+from pools.viewer import Viewer
+
+
+def pool_out(pool: Pool) -> PoolOut:
+    rules = service.rules_of(pool)
+    return PoolOut(
+        id=pool.id,
+        name=pool.name,
+        currency=pool.currency,
+        code=pool.join_code,
+        timezone=pool.timezone,
+        default_language=pool.default_language,
+        rules=RulesOut(**rules.as_columns()),
+        created_at=pool.created_at,
+    )
+
+
+def membership_out(member: Membership, pool: Pool) -> MembershipOut:
+    return MembershipOut(
+        id=member.id,
+        pool_id=pool.id,
+        pool_name=pool.name,
+        currency=pool.currency,
+        status=member.status,
+        joined_on=member.joined_on,
+        left_on=member.left_on,
+    )
+
+
+class PoolController(Controller):
+    path = "/v1/pools"
+    tags = ["pools"]
+
+    @post(
+        "/",
+        status_code=HTTP_201_CREATED,
+        dependencies={"admin": Provide(provide_admin)},
+        summary="Create a pool (administrators)",
+    )
+    async def create_pool(
+        self, data: JSONBody[PoolIn], admin: CurrentAdmin, db_session: DbSession
+    ) -> PoolOut:
+        pool = await service.create_pool(
+            db_session,
+            admin.id,
+            name=data.name,
+            currency=data.currency,
+            rules=data.rules.given() if data.rules else None,
+            timezone=data.timezone,
+            default_language=data.default_language,
+        )
+        return pool_out(pool)
+
+    @post(
+        "/join",
+        dependencies={"worker": Provide(provide_worker)},
+        summary="Join a pool with its code (workers)",
+    )
+    async def join_pool(
+        self, data: JSONBody[JoinIn], worker: CurrentWorker, db_session: DbSession
+    ) -> Response[MembershipOut]:
+        member, pool, created = await service.join_pool(db_session, worker, data.code)
+        return Response(
+            membership_out(member, pool),
+            status_code=HTTP_201_CREATED if created else HTTP_200_OK,
+        )
+
+    @get(
+        "/{pool_id:uuid}",
+        dependencies={"viewer": Provide(provide_viewer)},
+        summary="A pool, for its administrators and members",
+    )
+    async def get_pool(
+        self, pool_id: FromPath[uuid.UUID], viewer: CurrentViewer, db_session: DbSession
+    ) -> PoolOut:
+        return pool_out(await service.pool_for_viewer(db_session, viewer, pool_id))
+
+
+class AdminPoolController(Controller):
+    path = "/v1/admin/pools"
+    tags = ["admin"]
+    dependencies = {"admin": Provide(provide_admin)}
+
+    @get("/", summary="Pools this administrator runs")
+    async def list_pools(self, admin: CurrentAdmin, db_session: DbSession) -> list[PoolOut]:
+        return [pool_out(pool) for pool in await service.administered_pools(db_session, admin)]
+
+    @get("/{pool_id:uuid}/members", summary="A pool's members")
+    async def members(
+        self, pool_id: FromPath[uuid.UUID], admin: CurrentAdmin, db_session: DbSession
+    ) -> MembersOut:
+        viewer = Viewer(admin_id=admin.id, is_operator=admin.role == "operator")
+        pool, rows = await service.pool_members(db_session, viewer, pool_id)
+        return MembersOut(
+            pool_id=pool.id,
+            members=[
+                MemberOut(
+                    membership_id=member.id,
+                    worker_id=worker.id,
+                    name=worker.name,
+                    phone=worker.phone_e164,
+                    status=member.status,
+                    joined_on=member.joined_on,
+                    left_on=member.left_on,
+                )
+                for member, worker in rows
+            ],
+        )

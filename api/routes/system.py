@@ -1,0 +1,25 @@
+"""Liveness and readiness, for load balancers and the monthly run's supervisor."""
+
+from __future__ import annotations
+
+from litestar import Response, get
+from litestar.datastructures import State
+from sqlalchemy import text
+
+from api.problems import problem
+from api.schemas import HealthOut
+
+
+@get("/health", tags=["system"], summary="The process is up", security=[])
+async def health() -> HealthOut:
+    return HealthOut(status="ok")
+
+
+@get("/ready", tags=["system"], summary="The database answers", security=[])
+async def ready(state: State) -> Response[HealthOut] | Response[dict[str, object]]:
+    try:
+        async with state.session_factory() as session:
+            await session.execute(text("SELECT 1"))
+    except Exception:  # any database failure means "not ready", never a 500
+        return problem(503, "not-ready", "The database is not reachable")
+    return Response(HealthOut(status="ready"))

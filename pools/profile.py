@@ -1,0 +1,43 @@
+"""A worker's own profile: name, language and time zone."""
+
+from __future__ import annotations
+
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from core.clock import utcnow
+from i18n import normalize_language
+from notifications.outbox import enqueue_sms
+from pools.models import Worker
+from pools.service import check_name, check_timezone
+
+WORKER_NAME_MAX = 100
+
+
+async def update_profile(
+    session: AsyncSession,
+    worker: Worker,
+    *,
+    name: str | None = None,
+    language: str | None = None,
+    timezone: str | None = None,
+) -> Worker:
+    """Apply the fields given; a new language is confirmed by SMS in that language, so a
+    worker who picked the wrong one by mistake sees it at once."""
+    if name is not None:
+        worker.name = check_name(name, WORKER_NAME_MAX)
+    if timezone is not None:
+        worker.timezone = check_timezone(timezone)
+    if language is not None:
+        tag = normalize_language(language)
+        if tag != worker.language:
+            worker.language = tag
+            await enqueue_sms(
+                session,
+                to=worker.phone_e164,
+                template="account.language_changed",
+                language=tag,
+                values={},
+                dedup_key=f"language:{worker.id}:{tag}:{utcnow().isoformat()}",
+            )
+    await session.commit()
+    return worker

@@ -1,0 +1,113 @@
+"""Every query of the co-op domain (pools, people, memberships, sign-in codes)."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Sequence
+from datetime import datetime
+
+from sqlalchemy import and_, exists, func, select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from pools.models import Administrator, Membership, Pool, PoolAdministrator, SignInCode, Worker
+
+
+async def worker_by_id(session: AsyncSession, worker_id: uuid.UUID) -> Worker | None:
+    return await session.get(Worker, worker_id)
+
+
+async def worker_by_phone(session: AsyncSession, phone_e164: str) -> Worker | None:
+    return await session.scalar(select(Worker).where(Worker.phone_e164 == phone_e164))
+
+
+async def admin_by_email(session: AsyncSession, email: str) -> Administrator | None:
+    return await session.scalar(select(Administrator).where(Administrator.email == email))
+
+
+async def admin_by_id(session: AsyncSession, admin_id: uuid.UUID) -> Administrator | None:
+    return await session.get(Administrator, admin_id)
+
+
+async def pool_by_id(session: AsyncSession, pool_id: uuid.UUID) -> Pool | None:
+    return await session.get(Pool, pool_id)
+
+
+async def pool_by_join_code(session: AsyncSession, code: str) -> Pool | None:
+    return await session.scalar(select(Pool).where(Pool.join_code == code))
+
+
+async def is_pool_admin(session: AsyncSession, pool_id: uuid.UUID, admin_id: uuid.UUID) -> bool:
+    query = select(
+        exists().where(
+            and_(
+                PoolAdministrator.pool_id == pool_id,
+                PoolAdministrator.administrator_id == admin_id,
+            )
+        )
+    )
+    return bool(await session.scalar(query))
+
+
+async def membership(
+    session: AsyncSession, pool_id: uuid.UUID, worker_id: uuid.UUID
+) -> Membership | None:
+    return await session.scalar(
+        select(Membership).where(Membership.pool_id == pool_id, Membership.worker_id == worker_id)
+    )
+
+
+async def memberships_of_worker(
+    session: AsyncSession, worker_id: uuid.UUID
+) -> Sequence[tuple[Membership, Pool]]:
+    rows = await session.execute(
+        select(Membership, Pool)
+        .join(Pool, Pool.id == Membership.pool_id)
+        .where(Membership.worker_id == worker_id)
+        .order_by(Membership.joined_on, Membership.created_at)
+    )
+    return [(row[0], row[1]) for row in rows]
+
+
+async def members_of_pool(
+    session: AsyncSession, pool_id: uuid.UUID
+) -> Sequence[tuple[Membership, Worker]]:
+    rows = await session.execute(
+        select(Membership, Worker)
+        .join(Worker, Worker.id == Membership.worker_id)
+        .where(Membership.pool_id == pool_id)
+        .order_by(Membership.joined_on, Worker.phone_e164)
+    )
+    return [(row[0], row[1]) for row in rows]
+
+
+async def pools_of_admin(session: AsyncSession, admin_id: uuid.UUID) -> Sequence[Pool]:
+    rows = await session.scalars(
+        select(Pool)
+        .join(PoolAdministrator, PoolAdministrator.pool_id == Pool.id)
+        .where(PoolAdministrator.administrator_id == admin_id)
+        .order_by(Pool.created_at)
+    )
+    return list(rows)
+
+
+async def count_pools(session: AsyncSession) -> int:
+    return int(await session.scalar(select(func.count()).select_from(Pool)) or 0)
+
+
+async def codes_sent_since(session: AsyncSession, phone_e164: str, since: datetime) -> int:
+    query = select(func.count()).where(
+        SignInCode.phone_e164 == phone_e164, SignInCode.created_at >= since
+    )
+    return int(await session.scalar(query) or 0)
+
+
+async def newest_code_for_update(session: AsyncSession, phone_e164: str) -> SignInCode | None:
+    """The newest code sent to a phone, locked: sending a new code retires the older ones,
+    and two guesses at once cannot both pass the attempt limit."""
+    return await session.scalar(
+        select(SignInCode)
+        .where(SignInCode.phone_e164 == phone_e164)
+        .order_by(SignInCode.created_at.desc(), SignInCode.id.desc())
+        .limit(1)
+        .with_for_update()
+    )

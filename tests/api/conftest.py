@@ -1,0 +1,84 @@
+"""The real app over HTTP (in process), on a fresh migrated database per test."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import AsyncIterator
+from dataclasses import dataclass
+from typing import Any
+
+import pytest
+from litestar import Litestar
+from litestar.testing import AsyncTestClient
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+
+from api.app import create_app
+from core.db import create_engine, session_factory
+from core.settings import Settings
+from notifications.dispatcher import dispatch_pending
+from notifications.providers import MemorySmsProvider
+from pools.admins import create_admin
+
+SECRET = "test-secret-key-that-is-long-enough-for-hmac"
+ADMIN_PASSWORD = "correct horse battery staple"
+
+
+@dataclass
+class Api:
+    """A client of the running app, with the helpers a user's journey needs."""
+
+    client: AsyncTestClient[Litestar]
+    sms: MemorySmsProvider
+    db: async_sessionmaker[AsyncSession]
+    """The test's own sessions on the app's database (the app runs on another event loop)."""
+
+    async def deliver(self) -> None:
+        """Send what the outbox holds, as the background worker would after commit."""
+        await dispatch_pending(self.db, self.sms)
+
+    async def last_code(self, phone: str) -> str:
+        await self.deliver()
+        sent = self.sms.last_to(phone)
+        assert sent is not None, f"no SMS was sent to {phone}"
+        match = re.search(r"\b(\d{6})\b", sent.body)
+        assert match, f"no code in {sent.body!r}"
+        return match.group(1)
+
+    async def worker_headers(self, phone: str) -> dict[str, str]:
+        response = await self.client.post("/v1/auth/otp", json={"phone": phone})
+        assert response.status_code == 202, response.text
+        code = await self.last_code(phone)
+        response = await self.client.post(
+            "/v1/auth/otp/verify", json={"phone": phone, "code": code}
+        )
+        assert response.status_code == 200, response.text
+        return {"Authorization": f"Bearer {response.json()['token']}"}
+
+    async def admin_headers(self, email: str, role: str = "admin") -> dict[str, str]:
+        async with self.db() as session:
+            await create_admin(session, email, ADMIN_PASSWORD, role)
+        response = await self.client.post(
+            "/v1/auth/admin/login", json={"email": email, "password": ADMIN_PASSWORD}
+        )
+        assert response.status_code == 200, response.text
+        return {"Authorization": f"Bearer {response.json()['token']}"}
+
+    async def create_pool(self, headers: dict[str, str], **body: Any) -> dict[str, Any]:
+        payload = {"name": "Riders Co-op", "currency": "USD", **body}
+        response = await self.client.post("/v1/pools", json=payload, headers=headers)
+        assert response.status_code == 201, response.text
+        result: dict[str, Any] = response.json()
+        return result
+
+
+@pytest.fixture
+async def api(database_url: str) -> AsyncIterator[Api]:
+    sms = MemorySmsProvider()
+    settings = Settings(database_url=database_url, secret_key=SECRET, sms_provider="memory")
+    app = create_app(settings, sms_provider=sms, run_outbox_worker=False)
+    engine = create_engine(database_url)
+    try:
+        async with AsyncTestClient(app=app) as client:
+            yield Api(client=client, sms=sms, db=session_factory(engine))
+    finally:
+        await engine.dispose()

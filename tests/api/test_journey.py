@@ -1,0 +1,56 @@
+"""A worker's and an administrator's whole journey through the HTTP API."""
+
+from __future__ import annotations
+
+from tests.api.conftest import Api
+
+WORKER = "+14155550123"
+
+
+async def test_worker_signs_in_joins_records_income_and_reads_ledger(api: Api) -> None:
+    admin = await api.admin_headers("coop@example.org")
+    pool = await api.create_pool(admin, name="Bay Riders")
+    assert pool["rules"]["contribution_rate_bp"] > 0
+    assert pool["code"]
+
+    worker = await api.worker_headers(WORKER)
+    me = (await api.client.get("/v1/me", headers=worker)).json()
+    assert me["phone"] == WORKER
+
+    joined = await api.client.post("/v1/pools/join", json={"code": pool["code"]}, headers=worker)
+    assert joined.status_code == 201, joined.text
+    again = await api.client.post("/v1/pools/join", json={"code": pool["code"]}, headers=worker)
+    assert again.status_code == 200
+
+    await api.deliver()
+    assert "Bay Riders" in api.sms.last_to(WORKER).body  # type: ignore[union-attr]
+
+    entry = {"platform": "uber", "month": "2026-09", "amount_minor": 123456, "currency": "USD"}
+    response = await api.client.post("/v1/me/income", json=entry, headers=worker)
+    assert response.status_code == 201, response.text
+
+    statement = "date,platform,amount\n2026-10-03,DoorDash,45.10\n2026-10-04,lyft,120.00\n"
+    response = await api.client.post(
+        "/v1/me/income/csv",
+        content=statement,
+        headers={**worker, "Content-Type": "text/csv"},
+    )
+    assert response.status_code == 201, response.text
+    assert response.json()["added"] == 2
+
+    history = await api.client.get(
+        "/v1/me/income", params={"from": "2026-09", "to": "2026-10"}, headers=worker
+    )
+    assert history.status_code == 200, history.text
+    months = {m["month"]: m for m in history.json()["months"]}
+    assert months["2026-09"]["total_minor"] == 123456
+    assert months["2026-10"]["total_minor"] == 4510 + 12000
+
+    ledger = (await api.client.get("/v1/me/ledger", headers=worker)).json()
+    kinds = sorted(account["kind"] for account in ledger["accounts"])
+    assert kinds == ["member_contribution", "member_savings"]
+    assert all(account["balance_minor"] == 0 for account in ledger["accounts"])
+
+    members = await api.client.get(f"/v1/admin/pools/{pool['id']}/members", headers=admin)
+    assert members.status_code == 200
+    assert [m["phone"] for m in members.json()["members"]] == [WORKER]
