@@ -50,8 +50,16 @@ def _currency_spacing(formatted: str) -> str:
     return _LETTER_THEN_DIGIT.sub("\u00a0", formatted)
 
 
+# CLDR has no month names for Haitian Creole and falls back to French ones; a Kreyòl
+# reader says "septanm", not "septembre".
+_KREYOL_MONTHS = "janvye fevriye mas avril me jen jiyè out septanm oktòb novanm desanm"
+_MONTHS = {"ht": _KREYOL_MONTHS.split()}
+
+
 def format_period(period: Period, locale: str) -> str:
     """The month and year as the locale says it ("septiembre de 2026", "2026年9月")."""
+    if locale in _MONTHS:
+        return f"{_MONTHS[locale][period.month - 1]} {period.year}"
     return format_skeleton("yMMMM", period.first_day, locale=locale)
 
 

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from typing import Literal
 
 import phonenumbers
 
@@ -27,37 +28,38 @@ class UnsupportedLanguage(ValidationFailed):
 class Language:
     """One supported language and how its SMS travel.
 
-    `fold_accents` says whether a reader of the language accepts text without the accents
-    that would force UCS-2 (Spanish "contribucion", Vietnamese written without tones, as
-    is common in Vietnamese SMS). Scripts that cannot fit GSM-7 at all set `gsm7` to
-    False: their templates are written to the 70-character UCS-2 budget instead, and the
-    currency symbols in them are left as the reader knows them (₹, ৳).
+    `folding` says how an SMS may drop accents to stay in GSM-7: "gsm7" drops only those
+    GSM-7 lacks (Spanish "contribucion" but still "qué", "español"); "all" drops every
+    one, for Vietnamese, whose readers are used to SMS written without tones and for whom
+    a message with half its tones would read worse than one with none. Scripts that cannot
+    fit GSM-7 at all set `gsm7` to False: their templates are written to the 70-character
+    UCS-2 budget instead, and their currency symbols stay as the reader knows them (₹, ৳).
     """
 
     tag: str
     babel_locale: str
     native_name: str
     gsm7: bool
-    fold_accents: bool
+    folding: Literal["none", "gsm7", "all"]
 
 
 LANGUAGES: dict[str, Language] = {
     lang.tag: lang
     for lang in (
-        Language("en", "en", "English", gsm7=True, fold_accents=True),
+        Language("en", "en", "English", gsm7=True, folding="gsm7"),
         # Latin-American Spanish formatting (1,234.56): most of Mutua's Spanish readers are
         # in the Americas, where Spain's 1.234,56 reads as a different number.
-        Language("es", "es_419", "Español", gsm7=True, fold_accents=True),
-        Language("pt-BR", "pt_BR", "Português", gsm7=True, fold_accents=True),
-        Language("fr", "fr", "Français", gsm7=True, fold_accents=True),
-        Language("ht", "ht", "Kreyòl", gsm7=True, fold_accents=True),
-        Language("fil", "fil", "Filipino", gsm7=True, fold_accents=True),
-        Language("vi", "vi", "Tiếng Việt", gsm7=True, fold_accents=True),
-        Language("zh-Hans", "zh_Hans", "中文", gsm7=False, fold_accents=False),
-        Language("ar", "ar", "العربية", gsm7=False, fold_accents=False),
-        Language("hi", "hi", "हिन्दी", gsm7=False, fold_accents=False),
-        Language("bn", "bn", "বাংলা", gsm7=False, fold_accents=False),
-        Language("sw", "sw", "Kiswahili", gsm7=True, fold_accents=True),
+        Language("es", "es_419", "Español", gsm7=True, folding="gsm7"),
+        Language("pt-BR", "pt_BR", "Português", gsm7=True, folding="gsm7"),
+        Language("fr", "fr", "Français", gsm7=True, folding="gsm7"),
+        Language("ht", "ht", "Kreyòl", gsm7=True, folding="gsm7"),
+        Language("fil", "fil", "Filipino", gsm7=True, folding="gsm7"),
+        Language("vi", "vi", "Tiếng Việt", gsm7=True, folding="all"),
+        Language("zh-Hans", "zh_Hans", "中文", gsm7=False, folding="none"),
+        Language("ar", "ar", "العربية", gsm7=False, folding="none"),
+        Language("hi", "hi", "हिन्दी", gsm7=False, folding="none"),
+        Language("bn", "bn", "বাংলা", gsm7=False, folding="none"),
+        Language("sw", "sw", "Kiswahili", gsm7=True, folding="gsm7"),
     )
 }
 

@@ -106,7 +106,12 @@ class Template:
     count: str | None = None
     """The value whose number picks the plural form, for a plural message."""
     budget: int = 1
-    """Most SMS segments the message may take, with worst-case values, in any language."""
+    """Most SMS segments the message may take, with worst-case values, in a GSM-7 language."""
+    ucs2_budget: int | None = None
+    """The same for languages written in UCS-2 (70 characters a segment); default `budget`."""
+
+    def budget_for(self, gsm7_language: bool) -> int:
+        return self.budget if gsm7_language or self.ucs2_budget is None else self.ucs2_budget
 
 
 # Codes whose text is translated and slotted into a template (payout.sent's reason,
@@ -175,7 +180,8 @@ _TEMPLATES: tuple[Template, ...] = (
             "for all commands.",
         ),
         {"pool_name": text(WORST_POOL_NAME)},
-        budget=2,
+        budget=1,
+        ucs2_budget=2,
     ),
     Template(
         "account.language_changed",
@@ -221,7 +227,8 @@ _TEMPLATES: tuple[Template, ...] = (
             "savings_target": money(),
             "progress_percent": PERCENT,
         },
-        budget=2,
+        budget=1,
+        ucs2_budget=2,
     ),
     Template(
         "payout.sent",
@@ -230,7 +237,8 @@ _TEMPLATES: tuple[Template, ...] = (
             "Mutua sent you {amount} for {period}: {reason}. Text WHY for details.",
         ),
         {"amount": money(), "period": PERIOD, "reason": choice("payout.reason")},
-        budget=2,
+        budget=1,
+        ucs2_budget=2,
     ),
     Template(
         "contribution.relief",
@@ -243,7 +251,8 @@ _TEMPLATES: tuple[Template, ...] = (
         ),
         {"period": PERIOD, "amount": money(), "deferred": money(), "months": count(1, 12)},
         count="months",
-        budget=2,
+        budget=1,
+        ucs2_budget=2,
     ),
     Template(
         "contribution.skipped",
@@ -256,7 +265,8 @@ _TEMPLATES: tuple[Template, ...] = (
         ),
         {"period": PERIOD, "deferred": money(), "months": count(1, 12)},
         count="months",
-        budget=2,
+        budget=1,
+        ucs2_budget=2,
     ),
     Template(
         "forecast.low_month_warning",
@@ -266,7 +276,8 @@ _TEMPLATES: tuple[Template, ...] = (
             "and the pool are there to help.",
         ),
         {"period": PERIOD, "forecast": money()},
-        budget=2,
+        budget=1,
+        ucs2_budget=2,
     ),
     Template(
         "income.reminder",
@@ -289,7 +300,8 @@ _TEMPLATES: tuple[Template, ...] = (
             "factor_2": choice("decision.factor"),
             "reference": text("D-9Z9Z9Z9Z"),
         },
-        budget=2,
+        budget=1,
+        ucs2_budget=2,
     ),
     Template(
         "appeal.received",

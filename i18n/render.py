@@ -113,8 +113,8 @@ def sms_safe(text: str, language: str) -> str:
     candidate = gsm_punctuation(text)
     if is_gsm7(candidate):
         return candidate
-    if settings.fold_accents:
-        folded = fold_accents(candidate)
+    if settings.folding != "none":
+        folded = fold_accents(candidate, keep_gsm7=settings.folding == "gsm7")
         if is_gsm7(folded):
             return folded
     return text
@@ -122,13 +122,13 @@ def sms_safe(text: str, language: str) -> str:
 
 def render_sms(template: str, language: str, **values: Value) -> SmsText:
     """The message as it will travel by SMS, with its encoding and segment count."""
-    spec = TEMPLATES.get(template)
     text = sms_safe(_render(template, language, values, sms=True), language)
     encoding, segments, characters = measure(text)
+    gsm7_language = LANGUAGES[normalize_language(language)].gsm7
     return SmsText(
         text=text,
         encoding=encoding,
         segments=segments,
-        budget=spec.budget if spec else 1,
+        budget=TEMPLATES[template].budget_for(gsm7_language),
         characters=characters,
     )

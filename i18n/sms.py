@@ -125,9 +125,9 @@ def gsm_punctuation(text: str) -> str:
 _FOLD_EXTRA = {"đ": "d", "Đ": "D", "ł": "l", "Ł": "L", "ø": "o", "œ": "oe", "Œ": "OE"}
 
 
-def fold_char(char: str) -> str:
-    """The character without its accents, for one that GSM-7 lacks; unchanged otherwise."""
-    if gsm7_cost(char) is not None:
+def fold_char(char: str, *, keep_gsm7: bool = True) -> str:
+    """The character without its accents; one GSM-7 has stays unless `keep_gsm7` is off."""
+    if char.isascii() or (keep_gsm7 and gsm7_cost(char) is not None):
         return char
     if char in _FOLD_EXTRA:
         return _FOLD_EXTRA[char]
@@ -136,9 +136,11 @@ def fold_char(char: str) -> str:
     return base if base and is_gsm7(base) else char
 
 
-def fold_accents(text: str) -> str:
-    """Drop only the accents GSM-7 cannot carry: "contribución" → "contribucion".
+def fold_accents(text: str, *, keep_gsm7: bool = True) -> str:
+    """Drop the accents GSM-7 cannot carry: "contribución" → "contribucion".
 
-    Accents GSM-7 has (é è ñ ü à) stay, because they cost nothing and read better.
+    Accents GSM-7 has (é è ñ ü à) stay by default, because they cost nothing and read
+    better; `keep_gsm7=False` drops them too, for a language that reads better without
+    any than with some.
     """
-    return "".join(fold_char(char) for char in text)
+    return "".join(fold_char(char, keep_gsm7=keep_gsm7) for char in text)
