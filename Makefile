@@ -25,7 +25,7 @@ i18n-compile: $(VENV)/.synced
 	$(BIN)/pybabel compile -D messages -d i18n/locales --statistics
 
 i18n-extract: $(VENV)/.synced
-	$(BIN)/pybabel extract -F babel.cfg --no-default-keywords -k msg:1c,2 -k plural_msg:1c,2,3 -o i18n/messages.pot --no-location --omit-header --sort-output i18n
+	$(BIN)/pybabel extract -F babel.cfg --no-default-keywords -k msg:1c,2 -k plural_msg:1c,2,3 -o i18n/messages.pot --no-location --omit-header i18n
 
 i18n-update: i18n-extract
 	$(BIN)/pybabel update -i i18n/messages.pot -d i18n/locales -D messages --no-fuzzy-matching --ignore-obsolete --no-wrap
