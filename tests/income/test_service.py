@@ -10,7 +10,7 @@ from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from core.errors import InvalidAmount, InvalidPeriod, UnknownCurrency
+from core.errors import InvalidAmount, InvalidPeriod, MutuaError, UnknownCurrency
 from core.periods import Period
 from income.errors import CsvRejected, InvalidPeriodRange, UnknownPlatform
 from income.models import IncomeRecord, IncomeSource
@@ -27,7 +27,9 @@ STATEMENT = (
 )
 
 
-async def count(session: AsyncSession, worker_id: uuid.UUID, model: type) -> int:
+async def count(
+    session: AsyncSession, worker_id: uuid.UUID, model: type[IncomeRecord] | type[IncomeSource]
+) -> int:
     query = select(func.count()).select_from(model).where(model.worker_id == worker_id)
     return int((await session.execute(query)).scalar_one())
 
@@ -159,7 +161,7 @@ async def test_manual_entry_refuses(
     session: AsyncSession,
     worker_id: uuid.UUID,
     fields: dict[str, object],
-    error: type,
+    error: type[MutuaError],
     slug: str,
 ) -> None:
     arguments: dict[str, object] = {
