@@ -38,7 +38,7 @@ async def create_admin(
         raise Conflict(f"an administrator with email {address} exists already")
     admin = Administrator(email=address, password_hash=_hasher.hash(password), role=role)
     session.add(admin)
-    await session.commit()
+    await session.flush()
     return admin
 
 

@@ -39,5 +39,5 @@ async def update_profile(
                 values={},
                 dedup_key=f"language:{worker.id}:{tag}:{utcnow().isoformat()}",
             )
-    await session.commit()
+    await session.flush()
     return worker

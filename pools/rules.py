@@ -10,7 +10,7 @@ from dataclasses import dataclass, fields
 
 from actuarial.payouts import PoolRules
 from core.errors import ValidationFailed
-from core.money import from_float, to_float, Money
+from core.money import Money, from_float, to_float
 
 BP = 10_000
 

@@ -1,4 +1,9 @@
-"""Business rules for pools and memberships; each public function is one transaction."""
+"""Business rules for pools and memberships.
+
+Functions here write through the caller's session and do not commit: the caller owns the
+transaction, so a pool, its accounts and the messages about it commit together or not at
+all (the API commits before it answers; the demo seed commits once at the end).
+"""
 
 from __future__ import annotations
 
@@ -88,7 +93,7 @@ async def create_pool(
         raise RuntimeError("could not draw a unique join code")
     session.add(PoolAdministrator(pool_id=pool.id, administrator_id=admin_id))
     await open_pool_accounts(session, pool)
-    await session.commit()
+    await session.flush()
     return pool
 
 
@@ -153,7 +158,6 @@ async def join_pool(
         values={"pool_name": pool.name},
         dedup_key=f"welcome:{member.id}:{joined_on.isoformat()}",
     )
-    await session.commit()
     return member, pool, True
 
 

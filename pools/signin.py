@@ -41,7 +41,7 @@ def hash_code(secret: str, phone_e164: str, code: str) -> str:
 async def send_sign_in_code(
     session: AsyncSession, raw_phone: str, *, secret: str, accept_language: str | None = None
 ) -> None:
-    """Store a new code and queue its SMS in one transaction; the SMS leaves after commit."""
+    """Store a new code and queue its SMS in the caller's transaction; it leaves after commit."""
     phone = normalize_phone(raw_phone)
     now = utcnow()
     if await repository.codes_sent_since(session, phone, now - timedelta(hours=1)) >= (
@@ -73,14 +73,15 @@ async def send_sign_in_code(
         values={"code": code, "minutes": int(CODE_TTL.total_seconds() // 60)},
         dedup_key=f"sign-in-code:{row.id}",
     )
-    await session.commit()
 
 
 async def verify_sign_in_code(
     session: AsyncSession, raw_phone: str, code: str, *, secret: str
 ) -> Worker:
-    """The worker the code signs in, created on first sign-in; every guess is counted and
-    committed before a wrong one is reported."""
+    """The worker the code signs in, created on first sign-in.
+
+    Unlike the other services this one commits: every guess is counted and committed before
+    a wrong one is reported, or a caller could roll back its way to unlimited guesses."""
     phone = normalize_phone(raw_phone)
     if not isinstance(code, str) or not _CODE_PATTERN.match(code.strip()):
         raise ValidationFailed("the code is six digits", field="code")

@@ -34,6 +34,7 @@ class AuthController(Controller):
             secret=settings.secret_key,
             accept_language=request.headers.get("accept-language"),
         )
+        await db_session.commit()
         return CodeSent(expires_in=int(CODE_TTL.total_seconds()))
 
     @post("/otp/verify", status_code=HTTP_200_OK, summary="Exchange a code for a token")

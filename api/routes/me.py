@@ -61,6 +61,7 @@ class MeController(Controller):
             language=given(data.language),
             timezone=given(data.timezone),
         )
+        await db_session.commit()
         return me_out(worker, request.headers.get("accept-language"))
 
     @get("/memberships", summary="Pools the worker belongs or belonged to")

@@ -72,6 +72,7 @@ class PoolController(Controller):
             timezone=data.timezone,
             default_language=data.default_language,
         )
+        await db_session.commit()
         return pool_out(pool)
 
     @post(
@@ -83,6 +84,7 @@ class PoolController(Controller):
         self, data: JSONBody[JoinIn], worker: CurrentWorker, db_session: DbSession
     ) -> Response[MembershipOut]:
         member, pool, created = await service.join_pool(db_session, worker, data.code)
+        await db_session.commit()
         return Response(
             membership_out(member, pool),
             status_code=HTTP_201_CREATED if created else HTTP_200_OK,
