@@ -57,6 +57,7 @@ class Api:
     async def admin_headers(self, email: str, role: str = "admin") -> dict[str, str]:
         async with self.db() as session:
             await create_admin(session, email, ADMIN_PASSWORD, role)
+            await session.commit()
         response = await self.client.post(
             "/v1/auth/admin/login", json={"email": email, "password": ADMIN_PASSWORD}
         )
