@@ -49,8 +49,8 @@ MAX_BYTES = 1024 * 1024
 """Largest statement accepted, the same cap the API puts on a request body."""
 COLUMNS = ("date", "platform", "amount")
 
-_DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
-_AMOUNT = re.compile(r"^(?:\d+|\d{1,3}(?:,\d{3})+)(?:\.\d+)?$")
+_DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$", re.ASCII)
+_AMOUNT = re.compile(r"^(?:\d+|\d{1,3}(?:,\d{3})+)(?:\.\d+)?$", re.ASCII)
 _EARTH_LEAD = timedelta(hours=14)
 """UTC+14 is the furthest any time zone runs ahead of UTC."""
 

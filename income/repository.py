@@ -23,6 +23,7 @@ from income.models import IncomeRecord, IncomeSource
 async def find_source(
     session: AsyncSession, worker_id: uuid.UUID, kind: str, platform: str
 ) -> IncomeSource | None:
+    """The worker's source of this kind and platform, if it was ever used."""
     result = await session.execute(
         select(IncomeSource).where(
             IncomeSource.worker_id == worker_id,
@@ -59,6 +60,7 @@ async def get_or_create_source(
 async def find_record(
     session: AsyncSession, source_id: uuid.UUID, external_id: str, *, for_update: bool = False
 ) -> IncomeRecord | None:
+    """A record by its identity in its source; `for_update` locks it for a correction."""
     query = select(IncomeRecord).where(
         IncomeRecord.source_id == source_id, IncomeRecord.external_id == external_id
     )

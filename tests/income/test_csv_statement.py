@@ -76,6 +76,8 @@ BAD_FILES: list[tuple[str, bytes | str, int | None, str, str | None]] = [
     ("decimal comma", f'{HEADER}2026-01-02,uber,"12,50"\n', 2, "invalid-amount", "amount"),
     ("currency symbol", f"{HEADER}2026-01-02,uber,$12.00\n", 2, "invalid-amount", "amount"),
     ("exponent", f"{HEADER}2026-01-02,uber,1e3\n", 2, "invalid-amount", "amount"),
+    ("non-ASCII digits", f"{HEADER}2026-01-02,uber,١٢٣\n", 2, "invalid-amount", "amount"),
+    ("bad thousands", f'{HEADER}2026-01-02,uber,"1,23,456"\n', 2, "invalid-amount", "amount"),
     ("plus sign", f"{HEADER}2026-01-02,uber,+1\n", 2, "invalid-amount", "amount"),
     ("too many decimals", f"{HEADER}2026-01-02,uber,1.005\n", 2, "too-many-decimals", "amount"),
     (

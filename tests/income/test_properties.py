@@ -5,12 +5,14 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date
 
+import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from core.money import MAX_MINOR, minor_digits
 from income.csv_statement import parse_statement
+from income.errors import CsvRejected
 from income.service import import_csv, list_income
 from tests.income.conftest import make_worker
 
@@ -115,3 +117,22 @@ async def test_an_import_preserves_every_minor_unit(
     )
     assert [(t.currency, t.amount_minor) for t in summary.totals] == [(currency, expected)]
     assert sum(m.amount_minor for m in summary.by_month) == expected
+
+
+@given(statement=statements(), data=st.data())
+@settings(max_examples=200, deadline=None)
+def test_one_bad_line_anywhere_is_reported_at_its_line(
+    statement: tuple[str, bytes, list[Line]], data: st.DataObject
+) -> None:
+    currency, raw, _ = statement
+    text = raw.decode("utf-8-sig")
+    end = "\r\n" if "\r\n" in text else "\n"
+    physical = text.split(end)[:-1]
+    position = data.draw(st.integers(1, len(physical)), label="position")
+    bad, reason = data.draw(
+        st.sampled_from([("not,a,row", "invalid-date"), ("2026-01-01,uber", "wrong-field-count")])
+    )
+    physical.insert(position, bad)
+    with pytest.raises(CsvRejected) as caught:
+        parse_statement((end.join(physical) + end).encode(), currency=currency, today=TODAY)
+    assert (caught.value.line, caught.value.reason) == (position + 1, reason)
