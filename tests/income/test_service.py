@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import uuid
 from datetime import date
+from typing import Any
 
 import pytest
 from sqlalchemy import func, select
@@ -14,7 +15,7 @@ from core.errors import InvalidAmount, InvalidPeriod, MutuaError, UnknownCurrenc
 from core.periods import Period
 from income.errors import CsvRejected, InvalidPeriodRange, UnknownPlatform
 from income.models import IncomeRecord, IncomeSource
-from income.service import import_csv, list_income, record_manual
+from income.service import ManualResult, import_csv, list_income, record_manual
 from tests.income.conftest import make_worker
 
 TODAY = date(2026, 11, 25)
@@ -99,48 +100,50 @@ async def test_imports_are_per_worker(session: AsyncSession, worker_id: uuid.UUI
     assert {r.worker_id for r in summary.records} == {other}
 
 
+async def enter(
+    session: AsyncSession,
+    worker_id: uuid.UUID,
+    *,
+    platform: str = "uber",
+    month: str = "2026-10",
+    amount_minor: int = 1,
+    currency: str = "USD",
+) -> ManualResult:
+    """A manual monthly entry, made on `TODAY`."""
+    return await record_manual(
+        session,
+        worker_id,
+        platform=platform,
+        period=Period.parse(month),
+        amount_minor=amount_minor,
+        currency=currency,
+        today=TODAY,
+    )
+
+
 async def test_manual_entry_creates_then_corrects(
     session: AsyncSession, worker_id: uuid.UUID
 ) -> None:
-    october = Period(2026, 10)
-    first = await record_manual(
-        session,
-        worker_id,
-        platform="Door Dash",
-        period=october,
-        amount_minor=50_000,
-        currency="usd",
-        today=TODAY,
-    )
+    first = await enter(session, worker_id, platform="Door Dash", amount_minor=50_000)
     assert first.created
-    assert (first.record.platform, first.record.period, first.record.kind) == (
+    record = first.record
+    assert (record.platform, record.period, record.kind, record.earned_on) == (
         "doordash",
         "2026-10",
         "manual",
+        None,
     )
-    again = await record_manual(
-        session,
-        worker_id,
-        platform="doordash",
-        period=october,
-        amount_minor=42_000,
-        currency="USD",
-        today=TODAY,
+    again = await enter(
+        session, worker_id, platform="doordash", amount_minor=42_000, currency="eur"
     )
     assert not again.created
     assert again.record.id == first.record.id
     records = (await list_income(session, worker_id, from_period=None, to_period=None)).records
-    assert [(r.platform, r.amount_minor) for r in records] == [("doordash", 42_000)]
+    assert [(r.platform, r.amount_minor, r.currency) for r in records] == [
+        ("doordash", 42_000, "EUR")
+    ]
 
-    other_month = await record_manual(
-        session,
-        worker_id,
-        platform="doordash",
-        period=Period(2026, 9),
-        amount_minor=0,
-        currency="USD",
-        today=TODAY,
-    )
+    other_month = await enter(session, worker_id, platform="doordash", month="2026-09")
     assert other_month.created
     assert await count(session, worker_id, IncomeRecord) == 2
     assert await count(session, worker_id, IncomeSource) == 1
@@ -154,52 +157,34 @@ async def test_manual_entry_creates_then_corrects(
         ({"amount_minor": True}, InvalidAmount, "invalid-amount"),
         ({"platform": "Deliveroo"}, UnknownPlatform, "unknown-platform"),
         ({"currency": "ZZZ"}, UnknownCurrency, "unknown-currency"),
-        ({"period": Period(2026, 12)}, InvalidPeriod, "invalid-period"),
+        ({"month": "2026-12"}, InvalidPeriod, "invalid-period"),
     ],
 )
 async def test_manual_entry_refuses(
     session: AsyncSession,
     worker_id: uuid.UUID,
-    fields: dict[str, object],
+    fields: dict[str, Any],
     error: type[MutuaError],
     slug: str,
 ) -> None:
-    arguments: dict[str, object] = {
-        "platform": "uber",
-        "period": Period(2026, 11),
-        "amount_minor": 1,
-        "currency": "USD",
-    }
-    arguments.update(fields)
     with pytest.raises(error) as caught:
-        await record_manual(session, worker_id, today=TODAY, **arguments)  # type: ignore[arg-type]
+        await enter(session, worker_id, **fields)
     assert caught.value.slug == slug
     assert await count(session, worker_id, IncomeRecord) == 0
+
+
+async def test_the_current_month_and_zero_are_accepted(
+    session: AsyncSession, worker_id: uuid.UUID
+) -> None:
+    assert (await enter(session, worker_id, month="2026-11", amount_minor=0)).created
 
 
 async def test_a_failed_write_leaves_the_transaction_usable(
     session: AsyncSession, worker_id: uuid.UUID
 ) -> None:
     with pytest.raises(IntegrityError):  # no such worker: the foreign key refuses it
-        await record_manual(
-            session,
-            uuid.uuid4(),
-            platform="uber",
-            period=Period(2026, 1),
-            amount_minor=1,
-            currency="USD",
-            today=TODAY,
-        )
-    result = await record_manual(
-        session,
-        worker_id,
-        platform="uber",
-        period=Period(2026, 1),
-        amount_minor=1,
-        currency="USD",
-        today=TODAY,
-    )
-    assert result.created
+        await enter(session, uuid.uuid4())
+    assert (await enter(session, worker_id)).created
 
 
 async def _history(session: AsyncSession, worker_id: uuid.UUID) -> None:
@@ -213,23 +198,9 @@ async def _history(session: AsyncSession, worker_id: uuid.UUID) -> None:
     )
     await import_csv(session, worker_id, statement, currency="USD", today=TODAY)
     # The worker's own monthly figure for September on Uber stands in for the imported line.
-    await record_manual(
-        session,
-        worker_id,
-        platform="uber",
-        period=Period(2026, 9),
-        amount_minor=2_500,
-        currency="USD",
-        today=TODAY,
-    )
-    await record_manual(
-        session,
-        worker_id,
-        platform="etsy",
-        period=Period(2026, 10),
-        amount_minor=900,
-        currency="EUR",
-        today=TODAY,
+    await enter(session, worker_id, platform="uber", month="2026-09", amount_minor=2_500)
+    await enter(
+        session, worker_id, platform="etsy", month="2026-10", amount_minor=900, currency="EUR"
     )
 
 
