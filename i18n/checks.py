@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from typing import Any, cast
 
 from babel import Locale
+from babel.messages.catalog import Catalog
 
 from core.money import Money
 from i18n.catalogs import read_catalog, translations
@@ -154,10 +155,17 @@ def check_plural_rule(language: str) -> list[str]:
     return problems[:3]
 
 
-def check_catalog(language: str) -> list[str]:
+def check_catalog(language: str, catalog: Catalog | None = None) -> list[str]:
     """Missing, fuzzy, wrong plural count, placeholder mismatch, untranslated English."""
-    catalog = read_catalog(language)
+    catalog = catalog if catalog is not None else read_catalog(language)
     problems = check_plural_rule(language)
+    known = {(message.context, message.singular) for message in all_messages()}
+    problems.extend(
+        f"{language} [{entry.context}] {entry.id!r}: not in the registry (obsolete?)"
+        for entry in catalog
+        if entry.id
+        and (entry.context, entry.id if isinstance(entry.id, str) else entry.id[0]) not in known
+    )
     expected_forms = catalog.num_plurals
     for message in all_messages():
         where = f"{language} [{message.context}] {message.singular[:40]!r}"
@@ -170,9 +178,7 @@ def check_catalog(language: str) -> list[str]:
             problems.append(f"{where}: marked fuzzy (unreviewed)")
         forms = list(entry.string) if isinstance(entry.string, tuple | list) else [entry.string]
         if message.plural is not None and len(forms) != expected_forms:
-            problems.append(
-                f"{where}: {len(forms)} plural forms, the language has {expected_forms}"
-            )
+            problems.append(f"{where}: {len(forms)} plural forms, not {expected_forms}")
         expected = placeholders(message.singular)
         for form in forms:
             if not form:
