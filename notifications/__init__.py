@@ -1,0 +1,35 @@
+"""Outbound messages: the outbox, the SMS gateways, and the dispatcher between them.
+
+Callers queue with `enqueue_sms` inside their own transaction and, after commit, `kick()` the
+app's `OutboxWorker`; nothing outside this package sends an SMS directly.
+"""
+
+from notifications.dispatcher import DispatchReport, OutboxWorker, dispatch_pending
+from notifications.outbox import enqueue_sms
+from notifications.providers import (
+    FileSmsProvider,
+    MemorySmsProvider,
+    OutgoingSms,
+    PermanentFailure,
+    ProviderError,
+    SentSms,
+    SmsProvider,
+    TemporaryFailure,
+    provider_from_setting,
+)
+
+__all__ = [
+    "DispatchReport",
+    "FileSmsProvider",
+    "MemorySmsProvider",
+    "OutboxWorker",
+    "OutgoingSms",
+    "PermanentFailure",
+    "ProviderError",
+    "SentSms",
+    "SmsProvider",
+    "TemporaryFailure",
+    "dispatch_pending",
+    "enqueue_sms",
+    "provider_from_setting",
+]

@@ -6,6 +6,12 @@ The dispatcher knows only `SmsProvider.send` and the two failure kinds, so addin
 worth retrying (`TemporaryFailure`: timeouts, 5xx, rate limits) from one that never will
 succeed (`PermanentFailure`: an invalid number, a blocked recipient), because retrying the
 second only spends money and annoys nobody but the gateway.
+
+For the Twilio-compatible adapter: HTTP 429 (Twilio error 20429) and 5xx or a timeout are
+temporary; a 400 naming the recipient is permanent, notably 21211 (invalid `To`), 21610
+(the recipient texted STOP to that sender), 21612 (unroutable), 21614 (not SMS-capable) and
+21635 (landline). Credentials and the sender number belong in its constructor, read from
+settings, so `provider_from_setting` stays the only place that parses the setting.
 """
 
 from __future__ import annotations

@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import asyncio
+import json
 from collections import Counter
 from collections.abc import Callable
 from datetime import datetime, timedelta
+from pathlib import Path
 
 import pytest
 from sqlalchemy import select, update
@@ -28,6 +30,7 @@ from notifications.providers import (
     OutgoingSms,
     PermanentFailure,
     TemporaryFailure,
+    provider_from_setting,
 )
 from pools.models import Worker
 
@@ -58,6 +61,23 @@ async def _messages(factory: Factory) -> list[OutboxMessage]:
 async def _only(factory: Factory) -> OutboxMessage:
     (message,) = await _messages(factory)
     return message
+
+
+async def test_the_development_file_gets_each_sent_message_as_a_json_line(
+    factory: Factory, tmp_path: Path
+) -> None:
+    await _queue(factory, template="auth.sign_in_code")
+    path = tmp_path / "var" / "sms.jsonl"
+    provider = provider_from_setting(f"file:{path}")
+
+    assert await dispatch_pending(factory, provider) == DispatchReport(sent=1)
+
+    (line,) = path.read_text(encoding="utf-8").splitlines()
+    record = json.loads(line)
+    message = await _only(factory)
+    assert record["id"] == message.provider_message_id
+    assert (record["to"], record["body"]) == (PHONE, message.body)
+    assert "000000" in record["body"]
 
 
 async def test_sends_a_committed_message_and_records_the_gateway_id(factory: Factory) -> None:
