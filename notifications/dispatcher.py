@@ -34,6 +34,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from types import TracebackType
+from typing import Literal
 
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
@@ -93,13 +94,13 @@ class _Claim:
     sms: OutgoingSms
 
 
-_DROPPED = "dropped"
-"""A claimed message that was failed without sending (suppressed or expired)."""
+_DROPPED: Literal["dropped"] = "dropped"
+"""A claimed message that was failed without sending (expired, out of tries, opted out)."""
 
 
 async def _claim(
     session_factory: async_sessionmaker[AsyncSession], now: datetime
-) -> _Claim | str | None:
+) -> _Claim | Literal["dropped"] | None:
     async with session_factory() as session, session.begin():
         message = await repository.claim_next_due(session, now)
         if message is None:
@@ -107,6 +108,12 @@ async def _claim(
         shelf_life = EXPIRES_AFTER.get(message.template)
         if shelf_life is not None and now - message.created_at > shelf_life:
             await repository.mark_failed(session, message.id, "expired")
+            return _DROPPED
+        if message.attempts >= MAX_ATTEMPTS:
+            # Every earlier claim ended without an outcome: the dispatcher died mid-send each
+            # time. Stop before this message takes the process down once more.
+            error = f"gave up after {message.attempts} attempts: no outcome recorded"
+            await repository.mark_failed(session, message.id, error)
             return _DROPPED
         # Checked here, right before the send, and not only at enqueue: a STOP that arrived
         # while the message waited must still be honoured.

@@ -420,3 +420,22 @@ async def test_worker_keeps_running_when_a_pass_fails(factory: Factory) -> None:
 
 def _raise() -> AsyncSession:
     raise ConnectionRefusedError("database is down")
+
+
+async def test_a_message_that_kills_the_dispatcher_every_time_is_given_up(
+    factory: Factory,
+) -> None:
+    await _queue(factory)
+    now = utcnow()
+    for _ in range(MAX_ATTEMPTS):
+        with pytest.raises(ProcessDied):
+            await dispatch_pending(factory, CrashingProvider(), now=now)
+        now += CLAIM_LEASE + timedelta(seconds=1)
+    provider = MemorySmsProvider()
+
+    assert await dispatch_pending(factory, provider, now=now) == DispatchReport(failed=1)
+
+    message = await _only(factory)
+    assert (message.status, message.attempts) == ("failed", MAX_ATTEMPTS)
+    assert message.last_error == f"gave up after {MAX_ATTEMPTS} attempts: no outcome recorded"
+    assert provider.sent == []
