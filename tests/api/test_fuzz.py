@@ -1,0 +1,101 @@
+"""The OpenAPI schema, fuzzed: whatever a client sends within (or around) the documented
+shapes, the API answers with a response or a problem document, never a server error."""
+
+from __future__ import annotations
+
+import asyncio
+import socket
+import threading
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import httpx
+import pytest
+import schemathesis
+import uvicorn
+from hypothesis import HealthCheck, settings
+
+from api.app import create_app
+from api.tokens import Principal, issue_token
+from core.db import create_engine, session_factory
+from core.settings import Settings
+from notifications.providers import MemorySmsProvider
+from pools.admins import create_admin
+from pools.models import Worker
+from pools.service import create_pool
+from tests.databases import migrate
+
+SECRET = "fuzz-secret-key-long-enough-for-hmac-signing"
+
+schema = schemathesis.openapi.from_dict(
+    create_app(Settings(secret_key=SECRET, sms_provider="memory")).openapi_schema.to_schema()
+)
+
+
+async def _seed(url: str) -> dict[str, str]:
+    """An administrator with a pool and a worker who belongs to it, as tokens."""
+    engine = create_engine(url)
+    try:
+        async with session_factory(engine)() as session:
+            admin = await create_admin(session, "fuzz@coop.org", "fuzz password long")
+            await create_pool(session, admin.id, name="Fuzz", currency="USD")
+            worker = Worker(phone_e164="+14155550999", timezone="UTC", sms_opted_out=False)
+            session.add(worker)
+            await session.commit()
+            ttl = 3600
+            return {
+                "admin": issue_token(SECRET, Principal("admin", admin.id, admin.role), ttl),
+                "worker": issue_token(SECRET, Principal("worker", worker.id), ttl),
+            }
+    finally:
+        await engine.dispose()
+
+
+@pytest.fixture(scope="module")
+def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, dict[str, str]]]:
+    path = Path(tmp_path_factory.mktemp("fuzz")) / "fuzz.db"
+    url = f"sqlite+aiosqlite:///{path}"
+    migrate(url)
+    tokens = asyncio.run(_seed(url))
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    app = create_app(
+        Settings(database_url=url, secret_key=SECRET, sms_provider="memory"),
+        sms_provider=MemorySmsProvider(),
+    )
+    config = uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning", lifespan="on")
+    uv = uvicorn.Server(config)
+    thread = threading.Thread(target=uv.run, daemon=True)
+    thread.start()
+    base = f"http://127.0.0.1:{port}"
+    for _ in range(100):
+        try:
+            if httpx.get(f"{base}/health").status_code == 200:
+                break
+        except httpx.HTTPError:
+            time.sleep(0.05)
+    yield base, tokens
+    uv.should_exit = True
+    thread.join(timeout=10)
+
+
+@schema.parametrize()
+@settings(
+    max_examples=30,
+    deadline=None,
+    suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
+)
+def test_no_server_errors(case: schemathesis.Case, server: tuple[str, dict[str, str]]) -> None:
+    base, tokens = server
+    admin_route = case.path.startswith("/v1/admin") or (
+        case.method == "POST" and case.path == "/v1/pools/"
+    )
+    token = tokens["admin" if admin_route else "worker"]
+    response = case.call(base_url=base, headers={"Authorization": f"Bearer {token}"})
+    assert response.status_code < 500, f"{case.method} {case.path}: {response.text}"
+    if response.status_code >= 400:
+        content_type = response.headers.get("content-type") or [""]
+        assert content_type[0].startswith("application/problem+json"), response.text
+        assert response.json()["type"].startswith("https://mutua.coop/problems/")
