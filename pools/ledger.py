@@ -32,7 +32,6 @@ from core.errors import (
     InsufficientFunds,
     InvalidPeriod,
     InvalidTransfer,
-    LedgerError,
     TransferIdConflict,
     TransferNotFound,
 )
@@ -40,27 +39,8 @@ from core.ids import new_id
 from core.money import MAX_MINOR
 from core.periods import Period
 from pools.ledger_models import TRANSFER_REASONS, LedgerAccount, LedgerTransfer
+from pools.ledger_queries import accounts_by_kind
 from pools.models import Pool
-
-__all__ = [
-    "AccountNotFound",
-    "AlreadyReversed",
-    "CurrencyMismatch",
-    "InsufficientFunds",
-    "InvalidTransfer",
-    "LedgerError",
-    "MemberAccounts",
-    "PoolAccounts",
-    "PostResult",
-    "TransferIdConflict",
-    "TransferNotFound",
-    "TransferRequest",
-    "open_member_accounts",
-    "open_pool_accounts",
-    "post_transfer",
-    "post_transfers",
-    "reverse_transfer",
-]
 
 MEMO_MAX = 200
 _RETRIES = 3
@@ -103,9 +83,6 @@ class PostResult:
     """True when the transfer had been posted before and this call changed nothing."""
 
 
-# --- accounts -------------------------------------------------------------------------------
-
-
 async def open_pool_accounts(session: AsyncSession, pool: Pool) -> PoolAccounts:
     """The pool's world and reserve accounts, created on first call and returned after.
 
@@ -118,7 +95,7 @@ async def open_pool_accounts(session: AsyncSession, pool: Pool) -> PoolAccounts:
     """
     await session.flush()  # the caller may have just added the pool (autoflush is off)
     await session.execute(select(Pool.id).where(Pool.id == pool.id).with_for_update())
-    found = await _accounts(session, pool.id, None)
+    found = await accounts_by_kind(session, pool.id, None)
     for kind in ("world", "reserve"):
         if kind not in found:
             account = LedgerAccount(
@@ -146,8 +123,8 @@ async def open_member_accounts(
     Both are no-overdraft accounts: a member's own money never goes negative.
     """
     await session.flush()  # the pool or worker may be new and not yet written
-    dialect = _dialect(session)
-    insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
+    postgres = session.get_bind().dialect.name == "postgresql"
+    insert = postgresql.insert if postgres else sqlite.insert
     for kind in ("member_savings", "member_contribution"):
         statement = (
             insert(LedgerAccount)
@@ -164,37 +141,10 @@ async def open_member_accounts(
             .on_conflict_do_nothing(index_elements=["pool_id", "kind", "worker_id"])
         )
         await session.execute(statement)
-    found = await _accounts(session, pool.id, worker_id)
+    found = await accounts_by_kind(session, pool.id, worker_id)
     return MemberAccounts(
         savings=found["member_savings"], contribution=found["member_contribution"]
     )
-
-
-async def _accounts(
-    session: AsyncSession, pool_id: uuid.UUID, worker_id: uuid.UUID | None
-) -> dict[str, LedgerAccount]:
-    owner = (
-        LedgerAccount.worker_id.is_(None)
-        if worker_id is None
-        else (LedgerAccount.worker_id == worker_id)
-    )
-    rows = await session.scalars(
-        select(LedgerAccount)
-        .where(LedgerAccount.pool_id == pool_id, owner)
-        .order_by(LedgerAccount.id)
-        .execution_options(populate_existing=True)
-    )
-    found: dict[str, LedgerAccount] = {}
-    for account in rows:
-        found.setdefault(account.kind, account)
-    return found
-
-
-def _dialect(session: AsyncSession) -> str:
-    return session.get_bind().dialect.name
-
-
-# --- transfers ------------------------------------------------------------------------------
 
 
 async def post_transfer(session: AsyncSession, request: TransferRequest) -> PostResult:
@@ -216,6 +166,7 @@ async def post_transfers(
     """
     for request in requests:
         _check_request(request)
+    await session.flush()  # the caller's own pending rows, outside the retried SAVEPOINT
     for attempt in range(_RETRIES):
         try:
             async with session.begin_nested():
@@ -305,7 +256,8 @@ async def _post_all(session: AsyncSession, requests: Sequence[TransferRequest]) 
     results = [await _post_one(session, request, accounts) for request in requests]
     # Balances moved in SQL; bring the loaded accounts up to date only now that every
     # transfer stood, so a refused batch leaves them as the database still has them.
-    touched = {account_id for r in results if not r.replayed for account_id in _ends(r)}
+    moved = [r.transfer for r in results if not r.replayed]
+    touched = {t.debit_account_id for t in moved} | {t.credit_account_id for t in moved}
     if touched:
         await session.execute(
             select(LedgerAccount)
@@ -313,10 +265,6 @@ async def _post_all(session: AsyncSession, requests: Sequence[TransferRequest]) 
             .execution_options(populate_existing=True)
         )
     return results
-
-
-def _ends(result: PostResult) -> tuple[uuid.UUID, uuid.UUID]:
-    return result.transfer.debit_account_id, result.transfer.credit_account_id
 
 
 async def _post_one(

@@ -29,6 +29,27 @@ async def accounts_for_worker(
     return list(await session.scalars(query.execution_options(populate_existing=True)))
 
 
+async def accounts_by_kind(
+    session: AsyncSession, pool_id: uuid.UUID, worker_id: uuid.UUID | None
+) -> dict[str, LedgerAccount]:
+    """The pool's own accounts (worker None) or one member's, by kind, freshly read."""
+    owner = (
+        LedgerAccount.worker_id.is_(None)
+        if worker_id is None
+        else (LedgerAccount.worker_id == worker_id)
+    )
+    rows = await session.scalars(
+        select(LedgerAccount)
+        .where(LedgerAccount.pool_id == pool_id, owner)
+        .order_by(LedgerAccount.id)
+        .execution_options(populate_existing=True)
+    )
+    found: dict[str, LedgerAccount] = {}
+    for account in rows:
+        found.setdefault(account.kind, account)
+    return found
+
+
 async def recent_transfers(
     session: AsyncSession, account_ids: Collection[uuid.UUID], limit: int = 20
 ) -> list[LedgerTransfer]:

@@ -12,19 +12,21 @@ from sqlalchemy import func, select, text
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from core.errors import MutuaError
-from core.ids import new_id
-from core.money import MAX_MINOR
-from pools.ledger import (
+from core.errors import (
     AccountNotFound,
     AlreadyReversed,
     CurrencyMismatch,
     InsufficientFunds,
     InvalidTransfer,
-    MemberAccounts,
-    PoolAccounts,
+    MutuaError,
     TransferIdConflict,
     TransferNotFound,
+)
+from core.ids import new_id
+from core.money import MAX_MINOR
+from pools.ledger import (
+    MemberAccounts,
+    PoolAccounts,
     TransferRequest,
     open_member_accounts,
     open_pool_accounts,

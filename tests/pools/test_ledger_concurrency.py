@@ -18,11 +18,10 @@ from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from core.db import create_engine, session_factory
+from core.errors import InsufficientFunds, TransferIdConflict
 from core.ids import new_id
 from pools.ledger import (
-    InsufficientFunds,
     PostResult,
-    TransferIdConflict,
     TransferRequest,
     open_member_accounts,
     open_pool_accounts,

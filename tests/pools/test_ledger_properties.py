@@ -21,14 +21,16 @@ from hypothesis import strategies as st
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from core.errors import MutuaError
-from core.ids import new_id
-from pools.ledger import (
+from core.errors import (
     AlreadyReversed,
     CurrencyMismatch,
     InsufficientFunds,
     InvalidTransfer,
+    MutuaError,
     TransferIdConflict,
+)
+from core.ids import new_id
+from pools.ledger import (
     TransferRequest,
     open_member_accounts,
     open_pool_accounts,
