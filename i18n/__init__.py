@@ -4,7 +4,7 @@ The rest of Mutua uses only what is exported here; the registry of templates
 (`i18n.registry`) says which values each message takes.
 """
 
-from i18n.keywords import Keyword, match_keyword
+from i18n.keywords import Keyword, match_keyword, parse_language_choice
 from i18n.languages import (
     DEFAULT_LANGUAGE,
     LANGUAGES,
@@ -33,6 +33,7 @@ __all__ = [
     "is_gsm7",
     "match_keyword",
     "normalize_language",
+    "parse_language_choice",
     "render_sms",
     "render_web",
     "sms_encoding",

@@ -12,7 +12,9 @@ import unicodedata
 from dataclasses import dataclass
 from functools import cache
 
-from i18n.languages import SUPPORTED_LANGUAGES, normalize_language
+from babel import Locale
+
+from i18n.languages import LANGUAGES, SUPPORTED_LANGUAGES, UnsupportedLanguage, normalize_language
 from i18n.registry import KEYWORDS, Command
 from i18n.render import translate
 
@@ -112,3 +114,45 @@ def _collapse_spaces(folded: str, origin: list[int]) -> tuple[str, list[int]]:
         out.append(char)
         out_origin.append(index)
     return "".join(out), out_origin
+
+
+# Names Babel does not give for the languages, as workers type them.
+_EXTRA_NAMES = {
+    "ht": ("kreyol", "creole", "haitian creole", "kreyol ayisyen"),
+    "fil": ("tagalog",),
+    "bn": ("bangla",),
+    "hi": ("हिंदी",),
+    "zh-Hans": ("中文简体", "简体中文", "普通话", "mandarin"),
+}
+
+
+@cache
+def _language_names() -> dict[str, str]:
+    """Folded language name → tag: each language's name in each of the twelve languages."""
+    names: dict[str, str] = {}
+    for tag, language in LANGUAGES.items():
+        target = Locale.parse(language.babel_locale)
+        spellings = [language.native_name, *_EXTRA_NAMES.get(tag, ())]
+        for viewer in LANGUAGES.values():
+            spellings.append(target.get_language_name(viewer.babel_locale) or "")
+        for spelling in spellings:
+            folded = " ".join(normalize(spelling)[0].split())
+            if folded:
+                names.setdefault(folded, tag)
+    return names
+
+
+def parse_language_choice(text: str) -> str:
+    """The language a worker asked for after LANG: a tag ("es", "pt-BR") or a name.
+
+    People answer "LANG español", "LANG kreyol" or "LANG 中文" as often as they use a code,
+    so names in any of the twelve languages are understood. Raises `UnsupportedLanguage`.
+    """
+    cleaned = text.strip().strip(_SEPARATORS)
+    try:
+        return normalize_language(cleaned)
+    except UnsupportedLanguage:
+        folded = " ".join(normalize(cleaned)[0].split())
+        if folded in _language_names():
+            return _language_names()[folded]
+        raise

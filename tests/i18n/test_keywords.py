@@ -6,7 +6,15 @@ import re
 
 import pytest
 
-from i18n import LANGUAGES, SUPPORTED_LANGUAGES, Command, match_keyword, render_sms
+from i18n import (
+    LANGUAGES,
+    SUPPORTED_LANGUAGES,
+    Command,
+    UnsupportedLanguage,
+    match_keyword,
+    parse_language_choice,
+    render_sms,
+)
 from i18n.keywords import local_words, normalize
 from i18n.registry import KEYWORDS
 from i18n.render import translate
@@ -151,3 +159,34 @@ def test_capitalised_words_in_latin_messages_are_keywords(language: str) -> None
             if word in {"SMS"}:
                 continue
             assert match_keyword(word, language) is not None, (language, template, word)
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("es", "es"),
+        ("pt-br", "pt-BR"),
+        ("Español", "es"),
+        ("espanol", "es"),
+        ("KREYOL", "ht"),
+        ("kreyòl", "ht"),
+        ("tagalog", "fil"),
+        ("Tiếng Việt", "vi"),
+        ("tieng viet", "vi"),
+        ("中文", "zh-Hans"),
+        ("العربية", "ar"),
+        ("हिंदी", "hi"),
+        ("বাংলা", "bn"),
+        ("Kiswahili", "sw"),
+        ("francés", "fr"),
+        ("Portuguese", "pt-BR"),
+    ],
+)
+def test_lang_takes_a_code_or_a_name_in_any_language(text: str, expected: str) -> None:
+    assert parse_language_choice(text) == expected
+
+
+@pytest.mark.parametrize("text", ["", "deutsch", "klingon", "zh-TW"])
+def test_lang_refuses_what_it_cannot_serve(text: str) -> None:
+    with pytest.raises(UnsupportedLanguage):
+        parse_language_choice(text)
