@@ -26,6 +26,7 @@ from api.routes.income import IncomeController
 from api.routes.me import MeController
 from api.routes.pools import AdminPoolController, PoolController
 from api.routes.system import health, ready
+from api.strict_json import refuse_lax_json
 from core.db import create_engine, session_factory
 from core.settings import Settings
 from notifications.dispatcher import OutboxWorker
@@ -80,6 +81,7 @@ def create_app(
         },
         middleware=[DefineMiddleware(cast(Any, IdempotencyMiddleware))],
         exception_handlers=EXCEPTION_HANDLERS,
+        before_request=refuse_lax_json,
         after_response=kick_outbox,
         request_max_body_size=settings.max_body_bytes,
         state=State({"settings": settings}),
