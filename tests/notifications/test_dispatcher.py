@@ -5,13 +5,11 @@ from __future__ import annotations
 import asyncio
 import json
 from collections import Counter
-from collections.abc import Callable
 from datetime import datetime, timedelta
 from pathlib import Path
 
 import pytest
 from sqlalchemy import select, update
-from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from core.clock import utcnow
 from core.db import create_engine, session_factory
@@ -19,7 +17,6 @@ from notifications.dispatcher import (
     CLAIM_LEASE,
     MAX_ATTEMPTS,
     DispatchReport,
-    OutboxWorker,
     dispatch_pending,
     retry_delay,
 )
@@ -33,40 +30,19 @@ from notifications.providers import (
     provider_from_setting,
 )
 from pools.models import Worker
-
-Factory = async_sessionmaker[AsyncSession]
-PHONE = "+15551230001"
-
-
-def _values(template: str, i: int) -> dict[str, object]:
-    return {"code": f"{i:06d}", "minutes": 10} if template == "auth.sign_in_code" else {}
-
-
-async def _queue(
-    factory: Factory, count: int = 1, *, to: str = PHONE, template: str = "sms.started"
-) -> None:
-    """Queue and commit messages the way a request does; `sms.started` never expires."""
-    async with factory() as session, session.begin():
-        for i in range(count):
-            await enqueue_sms(
-                session, to=to, template=template, language="en", values=_values(template, i)
-            )
-
-
-async def _messages(factory: Factory) -> list[OutboxMessage]:
-    async with factory() as session:
-        return list(await session.scalars(select(OutboxMessage).order_by(OutboxMessage.id)))
-
-
-async def _only(factory: Factory) -> OutboxMessage:
-    (message,) = await _messages(factory)
-    return message
+from tests.notifications.outbox_helpers import (
+    PHONE,
+    Factory,
+    all_messages,
+    only_message,
+    queue_messages,
+)
 
 
 async def test_the_development_file_gets_each_sent_message_as_a_json_line(
     factory: Factory, tmp_path: Path
 ) -> None:
-    await _queue(factory, template="auth.sign_in_code")
+    await queue_messages(factory, template="auth.sign_in_code")
     path = tmp_path / "var" / "sms.jsonl"
     provider = provider_from_setting(f"file:{path}")
 
@@ -74,14 +50,14 @@ async def test_the_development_file_gets_each_sent_message_as_a_json_line(
 
     (line,) = path.read_text(encoding="utf-8").splitlines()
     record = json.loads(line)
-    message = await _only(factory)
+    message = await only_message(factory)
     assert record["id"] == message.provider_message_id
     assert (record["to"], record["body"]) == (PHONE, message.body)
     assert "000000" in record["body"]
 
 
 async def test_sends_a_committed_message_and_records_the_gateway_id(factory: Factory) -> None:
-    await _queue(factory, template="auth.sign_in_code")
+    await queue_messages(factory, template="auth.sign_in_code")
     provider = MemorySmsProvider()
     now = utcnow()
 
@@ -92,7 +68,7 @@ async def test_sends_a_committed_message_and_records_the_gateway_id(factory: Fac
     assert received is not None
     assert "000000" in received.body
     assert (received.template, received.language) == ("auth.sign_in_code", "en")
-    message = await _only(factory)
+    message = await only_message(factory)
     assert message.status == "sent"
     assert message.provider_message_id == received.id
     assert message.sent_at == now
@@ -125,13 +101,13 @@ async def test_sends_nothing_before_the_caller_commits(factory: Factory) -> None
 
 
 async def test_limit_bounds_one_pass_and_the_next_pass_continues(factory: Factory) -> None:
-    await _queue(factory, 5)
+    await queue_messages(factory, 5)
     provider = MemorySmsProvider()
 
     assert await dispatch_pending(factory, provider, limit=3) == DispatchReport(sent=3)
     assert await dispatch_pending(factory, provider, limit=3) == DispatchReport(sent=2)
     assert len(provider.sent) == 5
-    assert {m.status for m in await _messages(factory)} == {"sent"}
+    assert {m.status for m in await all_messages(factory)} == {"sent"}
 
 
 async def test_a_stop_that_arrives_after_queueing_is_honoured_at_send(factory: Factory) -> None:
@@ -139,8 +115,8 @@ async def test_a_stop_that_arrives_after_queueing_is_honoured_at_send(factory: F
     async with factory() as session, session.begin():
         session.add(Worker(phone_e164=PHONE, language="en"))
         session.add(Worker(phone_e164=other, language="en"))
-    await _queue(factory, to=PHONE)
-    await _queue(factory, to=other)
+    await queue_messages(factory, to=PHONE)
+    await queue_messages(factory, to=other)
     async with factory() as session, session.begin():  # STOP arrives meanwhile
         await session.execute(
             update(Worker).where(Worker.phone_e164 == PHONE).values(sms_opted_out=True)
@@ -151,7 +127,7 @@ async def test_a_stop_that_arrives_after_queueing_is_honoured_at_send(factory: F
 
     assert report == DispatchReport(sent=1, failed=1)
     assert [sent.to for sent in provider.sent] == [other]
-    by_phone = {m.recipient: m for m in await _messages(factory)}
+    by_phone = {m.recipient: m for m in await all_messages(factory)}
     assert (by_phone[PHONE].status, by_phone[PHONE].last_error) == ("failed", "suppressed")
     assert by_phone[PHONE].provider_message_id is None
     assert by_phone[other].status == "sent"
@@ -179,7 +155,7 @@ async def _retry_until_settled(
     for _ in range(MAX_ATTEMPTS + 1):
         report = await dispatch_pending(factory, provider, now=now)
         assert report.handled == 1
-        message = await _only(factory)
+        message = await only_message(factory)
         if message.status != "queued":
             return delays
         delay = message.next_attempt_at - now
@@ -192,7 +168,7 @@ async def _retry_until_settled(
 
 
 async def test_temporary_failures_back_off_then_the_message_is_sent(factory: Factory) -> None:
-    await _queue(factory)
+    await queue_messages(factory)
     provider = MemorySmsProvider()
     provider.fail_next(*(TemporaryFailure(f"gateway 503 #{i}") for i in range(3)))
 
@@ -200,20 +176,20 @@ async def test_temporary_failures_back_off_then_the_message_is_sent(factory: Fac
 
     for delay, expected in zip(delays, (30, 120, 480), strict=True):
         assert 0.8 * expected <= delay <= 1.2 * expected
-    message = await _only(factory)
+    message = await only_message(factory)
     assert (message.status, message.attempts, message.last_error) == ("sent", 4, None)
     assert len(provider.sent) == 1
 
 
 async def test_temporary_failures_give_up_after_max_attempts(factory: Factory) -> None:
-    await _queue(factory)
+    await queue_messages(factory)
     provider = MemorySmsProvider()
     provider.fail_next(*(TemporaryFailure("gateway timeout") for _ in range(MAX_ATTEMPTS)))
 
     delays = await _retry_until_settled(factory, provider, utcnow())
 
     assert len(delays) == MAX_ATTEMPTS - 1
-    message = await _only(factory)
+    message = await only_message(factory)
     assert message.status == "failed"
     assert message.attempts == MAX_ATTEMPTS
     assert message.last_error is not None
@@ -223,13 +199,13 @@ async def test_temporary_failures_give_up_after_max_attempts(factory: Factory) -
 
 
 async def test_a_permanent_failure_fails_at_once(factory: Factory) -> None:
-    await _queue(factory)
+    await queue_messages(factory)
     provider = MemorySmsProvider()
     provider.fail_next(PermanentFailure("21614: not a mobile number"))
 
     assert await dispatch_pending(factory, provider) == DispatchReport(failed=1)
 
-    message = await _only(factory)
+    message = await only_message(factory)
     assert (message.status, message.attempts) == ("failed", 1)
     assert message.last_error == "permanent: 21614: not a mobile number"
     assert await dispatch_pending(factory, provider, now=utcnow() + timedelta(days=1)) == (
@@ -249,23 +225,23 @@ class BrokenProvider:
 
 
 async def test_an_adapter_bug_is_retried_not_fatal(factory: Factory) -> None:
-    await _queue(factory, 2)
+    await queue_messages(factory, 2)
     provider = BrokenProvider()
 
     assert await dispatch_pending(factory, provider) == DispatchReport(retried=2)
     assert provider.calls == 2
-    assert {m.last_error for m in await _messages(factory)} == {"KeyError: 'sid'"}
+    assert {m.last_error for m in await all_messages(factory)} == {"KeyError: 'sid'"}
 
 
 async def test_a_sign_in_code_that_waited_past_its_expiry_is_not_sent(factory: Factory) -> None:
-    await _queue(factory, template="auth.sign_in_code")
+    await queue_messages(factory, template="auth.sign_in_code")
     provider = MemorySmsProvider()
 
     report = await dispatch_pending(factory, provider, now=utcnow() + timedelta(minutes=11))
 
     assert report == DispatchReport(failed=1)
     assert provider.sent == []
-    assert (await _only(factory)).last_error == "expired"
+    assert (await only_message(factory)).last_error == "expired"
 
 
 class ProcessDied(BaseException):
@@ -280,11 +256,11 @@ class CrashingProvider:
 
 
 async def test_a_crash_mid_send_loses_nothing(factory: Factory) -> None:
-    await _queue(factory)
+    await queue_messages(factory)
     now = utcnow()
     with pytest.raises(ProcessDied):
         await dispatch_pending(factory, CrashingProvider(), now=now)
-    message = await _only(factory)
+    message = await only_message(factory)
     assert (message.status, message.attempts) == ("queued", 1)
 
     provider = MemorySmsProvider()
@@ -295,7 +271,7 @@ async def test_a_crash_mid_send_loses_nothing(factory: Factory) -> None:
     # ...and sent once the lease runs out.
     later = now + CLAIM_LEASE + timedelta(seconds=1)
     assert await dispatch_pending(factory, provider, now=later) == DispatchReport(sent=1)
-    assert (await _only(factory)).status == "sent"
+    assert (await only_message(factory)).status == "sent"
 
 
 class SlowRecordingProvider:
@@ -316,7 +292,7 @@ class SlowRecordingProvider:
 async def test_concurrent_dispatchers_never_send_one_message_twice(
     factory: Factory, database_url: str
 ) -> None:
-    await _queue(factory, 60)
+    await queue_messages(factory, 60)
     log: list[tuple[str, str]] = []
     # Separate engines, as separate processes would have.
     engines = [create_engine(database_url) for _ in range(4)]
@@ -336,7 +312,7 @@ async def test_concurrent_dispatchers_never_send_one_message_twice(
     assert max(sends.values()) == 1
     assert sum(report.sent for report in reports) == 60
     assert all(report.sent > 0 for report in reports)  # they really ran side by side
-    messages = await _messages(factory)
+    messages = await all_messages(factory)
     assert {m.status for m in messages} == {"sent"}
     senders = {outbox_id: name for name, outbox_id in log}
     assert all(m.provider_message_id == f"{senders[str(m.id)]}-{m.id}" for m in messages)
@@ -346,8 +322,8 @@ async def test_concurrent_dispatchers_never_send_one_message_twice(
 async def test_a_dispatcher_skips_a_message_another_holds_instead_of_waiting(
     factory: Factory,
 ) -> None:
-    await _queue(factory, 2)
-    first, second = await _messages(factory)
+    await queue_messages(factory, 2)
+    first, second = await all_messages(factory)
     provider = MemorySmsProvider()
     async with factory() as holder, holder.begin():
         await holder.execute(
@@ -356,76 +332,15 @@ async def test_a_dispatcher_skips_a_message_another_holds_instead_of_waiting(
         report = await asyncio.wait_for(dispatch_pending(factory, provider), timeout=5)
         assert report == DispatchReport(sent=1)
         sent = provider.sent[0]
-    assert (await _messages(factory))[1].provider_message_id == sent.id
-    assert (await _messages(factory))[0].status == "queued"
+    assert (await all_messages(factory))[1].provider_message_id == sent.id
+    assert (await all_messages(factory))[0].status == "queued"
     assert second.id != first.id
-
-
-async def _wait_for(condition: Callable[[], bool], seconds: float = 5.0) -> None:
-    async with asyncio.timeout(seconds):
-        while not condition():  # noqa: ASYNC110  (state owned by the worker's task)
-            await asyncio.sleep(0.01)
-
-
-async def test_worker_sends_right_after_a_kick_and_stops_cleanly(factory: Factory) -> None:
-    provider = MemorySmsProvider()
-    worker = OutboxWorker(factory, provider, interval=3600)  # only a kick can wake it
-    async with worker:
-        assert worker.running
-        await asyncio.sleep(0.05)  # the start-up pass finds nothing
-        await _queue(factory, to=PHONE)
-        await asyncio.sleep(0.05)
-        assert provider.sent == []  # committed, but nobody asked yet
-        worker.kick()
-        await _wait_for(lambda: len(provider.sent) == 1)
-    assert not worker.running
-    assert (await _only(factory)).status == "sent"
-    worker.kick()  # harmless once stopped
-    await worker.stop()  # and so is a second stop
-
-
-async def test_worker_sends_what_waited_for_a_restart_and_keeps_failures_for_later(
-    factory: Factory,
-) -> None:
-    await _queue(factory, 3)
-    provider = MemorySmsProvider()
-    provider.fail_next(TemporaryFailure("busy"))
-    worker = OutboxWorker(factory, provider, interval=0.05)
-    await worker.start()
-    try:
-        await _wait_for(lambda: len(provider.sent) == 2)
-        statuses = Counter(m.status for m in await _messages(factory))
-        assert statuses == {"sent": 2, "queued": 1}
-    finally:
-        await worker.stop()
-
-
-async def test_worker_flush_runs_one_pass_and_reports_it(factory: Factory) -> None:
-    await _queue(factory, 2)
-    provider = MemorySmsProvider()
-    worker = OutboxWorker(factory, provider)
-    assert await worker.flush() == DispatchReport(sent=2)
-    assert not worker.running
-
-
-async def test_worker_keeps_running_when_a_pass_fails(factory: Factory) -> None:
-    provider = MemorySmsProvider()
-    broken = OutboxWorker(lambda: _raise(), provider, interval=0.01)  # type: ignore[arg-type]
-    await broken.start()
-    await asyncio.sleep(0.1)
-    assert broken.running
-    await broken.stop()
-    assert not broken.running
-
-
-def _raise() -> AsyncSession:
-    raise ConnectionRefusedError("database is down")
 
 
 async def test_a_message_that_kills_the_dispatcher_every_time_is_given_up(
     factory: Factory,
 ) -> None:
-    await _queue(factory)
+    await queue_messages(factory)
     now = utcnow()
     for _ in range(MAX_ATTEMPTS):
         with pytest.raises(ProcessDied):
@@ -435,7 +350,7 @@ async def test_a_message_that_kills_the_dispatcher_every_time_is_given_up(
 
     assert await dispatch_pending(factory, provider, now=now) == DispatchReport(failed=1)
 
-    message = await _only(factory)
+    message = await only_message(factory)
     assert (message.status, message.attempts) == ("failed", MAX_ATTEMPTS)
     assert message.last_error == f"gave up after {MAX_ATTEMPTS} attempts: no outcome recorded"
     assert provider.sent == []
