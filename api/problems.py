@@ -16,6 +16,7 @@ from litestar.exceptions import (
     NotAuthorizedException,
     NotFoundException,
     PermissionDeniedException,
+    SerializationException,
     ValidationException,
 )
 from litestar.status_codes import HTTP_500_INTERNAL_SERVER_ERROR
@@ -58,7 +59,7 @@ def validation_handler(
 ) -> Response[dict[str, Any]]:
     """Litestar's 400 for unreadable or ill-typed bodies and parameters.
 
-    Malformed JSON stays 400 (`bad-request`); a body that parses but breaks the schema
+    Malformed JSON is 400 (`malformed-json`); a body that parses but breaks the schema
     (unknown field, wrong type, missing field) is 422 `validation-failed`, with the fields.
     """
     errors = exc.extra if isinstance(exc.extra, list) else None
@@ -69,6 +70,9 @@ def validation_handler(
 
 
 def http_error_handler(_: Request[Any, Any, Any], exc: HTTPException) -> Response[dict[str, Any]]:
+    if exc.status_code == 400 and isinstance(exc.__cause__, SerializationException):
+        # Litestar reports a body it cannot decode as a plain 400 raised from this.
+        return problem(400, "malformed-json", "The body is not valid JSON", str(exc.detail))
     slug, title = _SLUGS_BY_STATUS.get(exc.status_code, ("http-error", "Request failed"))
     if isinstance(exc, NotFoundException):
         slug, title = _SLUGS_BY_STATUS[404]
