@@ -64,6 +64,8 @@ def format_period(period: Period, locale: str) -> str:
 
 
 def format_day(day: date, locale: str) -> str:
+    if locale in _MONTHS:
+        return f"{day.day} {_MONTHS[locale][day.month - 1]} {day.year}"
     return format_skeleton("yMMMd", day, locale=locale)
 
 

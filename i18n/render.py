@@ -90,6 +90,10 @@ def _render(template_id: str, language: str, values: Mapping[str, Value], *, sms
         name: _format_value(spec, values[name], language, sms=sms)
         for name, spec in template.values.items()
     }
+    for name, value in formatted.items():
+        # An amount that ends in a period ("ج.م.") ending a sentence must not double it.
+        if value.rstrip("\u200e\u200f\u061c").endswith("."):
+            pattern = pattern.replace("{" + name + "}.", "{" + name + "}")
     return pattern.format_map(formatted)
 
 

@@ -146,3 +146,14 @@ def test_missing_extra_and_mistyped_values_are_programming_errors() -> None:
 def test_values_are_not_reformatted_as_templates() -> None:
     text = render_sms("pool.welcome", "en", pool_name="Co-op {pool_name} {0}").text
     assert "Co-op {pool_name} {0}" in text
+
+
+def test_an_amount_ending_in_a_period_does_not_double_the_full_stop() -> None:
+    pounds = Money(100, "EGP")
+    text = render_sms("forecast.low_month_warning", "ar", period=SEPTEMBER, forecast=pounds).text
+    assert "ج.م." in text
+    assert ".." not in text
+
+
+def test_kreyol_dates_use_kreyol_months() -> None:
+    assert format_day(date(2026, 10, 3), "ht") == "3 oktòb 2026"
