@@ -9,7 +9,10 @@ so `python -m i18n check` and the tests look for all of it.
 from __future__ import annotations
 
 import itertools
+import os
 import re
+import shutil
+import subprocess
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from typing import Any, cast
@@ -18,7 +21,7 @@ from babel import Locale
 from babel.messages.catalog import Catalog
 
 from core.money import Money
-from i18n.catalogs import read_catalog, translations
+from i18n.catalogs import po_path, read_catalog, translations
 from i18n.languages import LANGUAGES, SUPPORTED_LANGUAGES
 from i18n.registry import (
     CHOICES,
@@ -197,6 +200,20 @@ def check_catalog(language: str, catalog: Catalog | None = None) -> list[str]:
     return problems
 
 
+def check_msgfmt(language: str) -> list[str]:
+    """GNU gettext's own verdict on the catalog (headers, plural forms, brace formats)."""
+    msgfmt = shutil.which("msgfmt")
+    if msgfmt is None:
+        return []
+    result = subprocess.run(  # noqa: S603 (a fixed tool on a path of ours)
+        [msgfmt, "--check", "-o", os.devnull, str(po_path(language))],
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    return [] if result.returncode == 0 else [f"{language}: msgfmt --check: {result.stderr}"]
+
+
 def check_all(
     languages: tuple[str, ...] = SUPPORTED_LANGUAGES,
 ) -> tuple[list[str], list[WorstCase]]:
@@ -204,6 +221,7 @@ def check_all(
     problems: list[str] = []
     for language in languages:
         problems.extend(check_catalog(language))
+        problems.extend(check_msgfmt(language))
     cases = list(all_worst_cases(languages))
     problems.extend(check_budgets(cases))
     return problems, cases
