@@ -69,7 +69,11 @@ def _local_words(language: str) -> tuple[tuple[str, Command], ...]:
 
 
 def _is_boundary(folded: str, end: int, word: str) -> bool:
-    if end >= len(folded) or not folded[end].isalnum():
+    # A vowel sign (Bengali "যোগা…", Hindi "बंदर") continues the word as a letter does.
+    if end >= len(folded):
+        return True
+    following = folded[end]
+    if not following.isalnum() and not unicodedata.category(following).startswith("M"):
         return True
     # Chinese is written without spaces: "加入ABC123" is JOIN with argument ABC123.
     return not word[-1].isascii() and unicodedata.name(word[-1], "").startswith("CJK")

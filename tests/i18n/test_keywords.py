@@ -109,7 +109,9 @@ def test_keyword_and_the_rest_of_the_message(
     assert (found.command, found.argument) == (command, argument)
 
 
-@pytest.mark.parametrize("text", ["", "hello", "HELPME", "stopped", "balances", "1234", "JOINT"])
+@pytest.mark.parametrize(
+    "text", ["", "hello", "HELPME", "stopped", "balances", "1234", "JOINT", "যোগাযোগ", "बंदर", "कमाई"]
+)
 def test_other_messages_are_not_keywords(text: str) -> None:
     assert match_keyword(text) is None
     assert match_keyword(text, "en") is None
