@@ -79,18 +79,18 @@ class TailTables:
     n_u: int
     ds: float
     n_s: int
-    cdf: FloatArray
-    """F(u) on the u grid."""
-    h: FloatArray
-    """H(s, u) flattened, row s-major: index row * n_u + j."""
+    cdf2: NDArray[np.complex128]
+    """F(u) on the u grid (real part) beside its step to the next point (imaginary part)."""
+    h2: NDArray[np.complex128]
+    """H(s, u) flattened, row s-major (index row * n_u + j), likewise paired with its step."""
 
     @property
     def s_max(self) -> float:
         return (self.n_s - 1) * self.ds
 
 
-@lru_cache(maxsize=8)
-def tail_tables(df: float, du: float = 0.0025, ds: float = 0.005, s_max: float = 6.0) -> TailTables:
+@lru_cache(maxsize=4)
+def tail_tables(df: float, du: float = 0.005, ds: float = 0.005, s_max: float = 6.0) -> TailTables:
     """Build (and cache) the tables for a given tail; tens of milliseconds."""
     t = TAIL_BOUND
     grid = np.linspace(-t, t, round(2 * t / du) + 1)
@@ -115,9 +115,17 @@ def tail_tables(df: float, du: float = 0.0025, ds: float = 0.005, s_max: float =
         n_u=grid.size,
         ds=ds,
         n_s=s.size,
-        cdf=cdf,
-        h=h.ravel(),
+        cdf2=_paired(cdf[None, :]).ravel(),
+        h2=_paired(h).ravel(),
     )
+
+
+def _paired(values: FloatArray) -> NDArray[np.complex128]:
+    """Each value with its step to the next along the last axis, as one complex number, so
+    that a linear interpolation needs a single gather."""
+    step = np.zeros_like(values)
+    step[..., :-1] = values[..., 1:] - values[..., :-1]
+    return np.asarray(values + 1j * step, dtype=np.complex128)
 
 
 @dataclass(frozen=True)

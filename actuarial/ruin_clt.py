@@ -16,13 +16,15 @@ What it approximates, and the tests check against brute force on a small pool:
   variance is if anything overstated);
 - a deferral is caught up in equal parts over `catchup_months` (exact unless the
   instalment cap bites);
-- during a search over rates the variance of contributions is rescaled from a reference
-  rate; `CltPool.report` at a rate recomputes nothing approximate beyond the above when
-  the reference is that rate.
+- during a search over rates the spread of contributions is held at the rate of
+  `CltPool.set_spread` (pricing resets it at its answer and searches again).
 """
 
 from __future__ import annotations
 
+import os
+import threading
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 
 import numpy as np
@@ -34,11 +36,15 @@ from actuarial.ruin import RuinReport, simulate_shock_paths, summarise_paths, ta
 from actuarial.ruin_grid import (
     MemberBlock,
     contribution_means,
+    contribution_spread,
     eligibility,
     payout_moments,
 )
 
 FloatArray = NDArray[np.float64]
+
+SPREAD_SAMPLE = 4096
+"""Members sampled to estimate the spread of contributions in pools larger than this."""
 
 GRID_SPAN = 5.5
 """Half-width of the shock grid in stationary standard deviations; scenarios beyond are clipped."""
@@ -55,12 +61,14 @@ def chebyshev_nodes(n: int, half_width: float) -> tuple[FloatArray, FloatArray]:
 
 def barycentric_weights(x: FloatArray, nodes: FloatArray, weights: FloatArray) -> FloatArray:
     """Interpolation weights (..., n) so that f(x) ~ weights @ f(nodes)."""
+    if nodes.size == 1:
+        return np.ones((*x.shape, 1))
     d = x[..., None] - nodes
-    exact = d == 0.0
-    d = np.where(exact, 1.0, d)
+    # A point exactly on a node would divide by zero; nudging it by a hair changes nothing.
+    d[d == 0.0] = 1e-300
     raw = weights / d
-    raw = np.where(exact.any(axis=-1, keepdims=True), exact.astype(np.float64), raw)
-    return np.asarray(raw / raw.sum(axis=-1, keepdims=True))
+    raw /= raw.sum(axis=-1, keepdims=True)
+    return np.asarray(raw)
 
 
 @dataclass(frozen=True)
@@ -68,13 +76,25 @@ class _BlockCache:
     block: MemberBlock
     low_cdf: FloatArray
     low_m1: FloatArray
+    eligible: FloatArray
+
+
+def _cross(a: FloatArray, b: FloatArray) -> FloatArray:
+    """Sum over members of a[m, t, g] * b[m, t, k], as (t, g, k): one small matmul per month."""
+    return np.stack([a[:, t, :].T @ b[:, t, :] for t in range(a.shape[1])])
+
+
+def _workers() -> int:
+    return max(1, min(4, os.cpu_count() or 1))
 
 
 class CltPool:
     """A pool's members reduced to sums over members on a grid of common-shock values.
 
     Building it is the expensive part (once per pool and rules); each contribution rate then
-    costs two table look-ups per member, month and grid point.
+    costs two table look-ups per member, month and grid point. The spread of contributions
+    (their variance and covariance with payouts) is computed at one rate at a time with
+    `set_spread`; pricing sets it at its current best rate.
     """
 
     def __init__(
@@ -84,14 +104,12 @@ class CltPool:
         *,
         months_of_membership: NDArray[np.int64] | None = None,
         payout_months_used: NDArray[np.int64] | None = None,
-        rate_ref: float | None = None,
         n_grid: int = 9,
-        block_size: int = 2048,
+        block_size: int = 256,
     ) -> None:
         self.risk = risk
         self.rules = rules
         self.horizon = min(risk.horizon, rules.horizon_months)
-        self.rate_ref = rules.contribution_rate if rate_ref is None else rate_ref
         self.tables = tail_tables(float(risk.df))
         spread = risk.shock.sigma * float(np.max(np.abs(risk.loading), initial=0.0))
         self.half_width = GRID_SPAN * risk.shock.sigma
@@ -104,13 +122,8 @@ class CltPool:
         )
         used = np.zeros(n, dtype=np.int64) if payout_months_used is None else payout_months_used
         h, g = self.horizon, n_grid
-        self.payout_mean = np.zeros((h, g, g))
-        self.payout_var = np.zeros((h, g, g))
-        self.paid_x_cov = np.zeros((h, g, g))
-        self.paid_var = np.zeros((h, g))
-        self.deferred_var = np.zeros((h, g))
-        self._cache: list[_BlockCache] = []
         months = np.arange(h)
+        jobs = []
         for start in range(0, n, block_size):
             sl = slice(start, min(start + block_size, n))
             block = MemberBlock(
@@ -122,32 +135,98 @@ class CltPool:
             )
             served = (tenure[sl, None] + months[None, :]) >= rules.waiting_period_months
             left = np.maximum(rules.max_payout_months - used[sl], 0)
-            self._add_block(block, served, left)
+            jobs.append((block, served, left))
+        self.payout_mean = np.zeros((h, g, g))
+        self.payout_var = np.zeros((h, g, g))
+        with ThreadPoolExecutor(_workers()) as ex:
+            self._cache = list(ex.map(lambda job: self._payout_block(*job), jobs))
+        # The spread of contributions is a sum of per-member variances: a random sample of
+        # members, scaled up, estimates it to within a percent or two, which is ample for a
+        # second-order term, and spares a costly pass over every member at every rate.
+        self._spread_blocks: list[tuple[_BlockCache, float]] = [(bc, 1.0) for bc in self._cache]
+        if n > SPREAD_SAMPLE:
+            pick = np.sort(np.random.default_rng(n).choice(n, SPREAD_SAMPLE, replace=False))
+            block = MemberBlock(
+                log_mu=risk.log_mu[pick, :h],
+                log_sigma=risk.log_sigma[pick, :h],
+                p_zero=risk.p_zero[pick, :h],
+                loading=risk.loading[pick],
+                baseline=risk.baseline[pick],
+            )
+            served = (tenure[pick, None] + months[None, :]) >= rules.waiting_period_months
+            left = np.maximum(rules.max_payout_months - used[pick], 0)
+            pm = payout_moments(block, rules, self.nodes, self.tables)
+            elig = eligibility(pm.q, served, left)
+            sample = _BlockCache(block=block, low_cdf=pm.low_cdf, low_m1=pm.low_m1, eligible=elig)
+            self._spread_blocks = [(sample, n / SPREAD_SAMPLE)]
+        self.spread_rate: float | None = None
+        self.paid_var = np.zeros((h, g))
+        self.deferred_var = np.zeros((h, g))
+        self.paid_x_cov = np.zeros((h, g, g))
 
-    def _add_block(
+    def _payout_block(
         self, block: MemberBlock, served: NDArray[np.bool_], left: NDArray[np.int64]
-    ) -> None:
-        pm = payout_moments(block, self.rules, self.nodes, self.tables, self.rate_ref)
+    ) -> _BlockCache:
+        pm = payout_moments(block, self.rules, self.nodes, self.tables)
         elig = eligibility(pm.q, served, left)
-        for t in range(self.horizon):
-            f = elig[:, t, :]
-            self.payout_mean[t] += pm.x1[:, t, :].T @ f
-            self.payout_var[t] += pm.x2[:, t, :].T @ f - (pm.x1[:, t, :] ** 2).T @ (f * f)
-            self.paid_x_cov[t] += pm.paid_x_cov[:, t, :].T @ f
-        self.paid_var += pm.paid_var.sum(axis=0)
-        self.deferred_var += pm.deferred_var.sum(axis=0)
-        self._cache.append(_BlockCache(block=block, low_cdf=pm.low_cdf, low_m1=pm.low_m1))
+        mean = _cross(pm.x1, elig)
+        var = _cross(pm.x2, elig) - _cross(pm.x1 * pm.x1, elig * elig)
+        with self._lock:
+            self.payout_mean += mean
+            self.payout_var += var
+        return _BlockCache(block=block, low_cdf=pm.low_cdf, low_m1=pm.low_m1, eligible=elig)
 
-    def contribution_sums(self, rate: float) -> tuple[FloatArray, FloatArray]:
-        """Pool totals (h, G) of contributions paid now and deferred, at `rate`."""
+    _lock = threading.Lock()
+
+    def set_spread(self, rate: float) -> None:
+        """Compute the variance of contributions, and their covariance with payouts, at `rate`."""
+        h, g = self.horizon, self.nodes.size
+        paid_var = np.zeros((h, g))
+        deferred_var = np.zeros((h, g))
+        cov = np.zeros((h, g, g))
+
+        def one(job: tuple[_BlockCache, float]) -> tuple[FloatArray, FloatArray, FloatArray]:
+            bc, weight = job
+            cs = contribution_spread(bc.block, self.rules, self.nodes, self.tables, rate)
+            return (
+                weight * cs.paid_var.sum(axis=0),
+                weight * cs.deferred_var.sum(axis=0),
+                weight * _cross(cs.paid_x_cov, bc.eligible),
+            )
+
+        with ThreadPoolExecutor(_workers()) as ex:
+            for pv, dv, cv in ex.map(one, self._spread_blocks):
+                paid_var += pv
+                deferred_var += dv
+                cov += cv
+        self.paid_var, self.deferred_var, self.paid_x_cov = paid_var, deferred_var, cov
+        self.spread_rate = rate
+
+    @property
+    def sampled(self) -> bool:
+        """Whether the spread (and `contribution_sums(sample=True)`) uses a member sample."""
+        return self._spread_blocks[0][1] != 1.0
+
+    def contribution_sums(self, rate: float, sample: bool = False) -> tuple[FloatArray, FloatArray]:
+        """Pool totals (h, G) of contributions paid now and deferred, at `rate`.
+
+        With `sample`, estimated from the member sample (scaled up): cheap, for searching.
+        """
         paid = np.zeros((self.horizon, self.nodes.size))
         deferred = np.zeros_like(paid)
-        for bc in self._cache:
+        jobs = self._spread_blocks if sample else [(bc, 1.0) for bc in self._cache]
+
+        def one(job: tuple[_BlockCache, float]) -> tuple[FloatArray, FloatArray]:
+            bc, weight = job
             p, d = contribution_means(
                 bc.block, self.rules, self.nodes, self.tables, rate, bc.low_cdf, bc.low_m1
             )
-            paid += p.sum(axis=0)
-            deferred += d.sum(axis=0)
+            return weight * p.sum(axis=0), weight * d.sum(axis=0)
+
+        with ThreadPoolExecutor(_workers()) as ex:
+            for p, d in ex.map(one, jobs):
+                paid += p
+                deferred += d
         return paid, deferred
 
 
@@ -167,29 +246,80 @@ class CltScenarios:
         z = np.clip(z, -hw, hw)
         zbar = np.zeros_like(z)
         zbar[:, 1:] = np.cumsum(z, axis=1)[:, :-1] / np.arange(1, h)
-        wz = barycentric_weights(z, pool.nodes, pool.bary)
-        wb = barycentric_weights(zbar, pool.nodes, pool.bary)
-        self.wz = wz
-        s = n_scenarios
-        self.payout = np.empty((s, h))
-        self.payout_var = np.empty((s, h))
-        self.cov = np.empty((s, h))
-        for t in range(h):
-            a, b = wz[:, t, :], wb[:, t, :]
-            self.payout[:, t] = np.einsum("sg,gk,sk->s", a, pool.payout_mean[t], b)
-            self.payout_var[:, t] = np.einsum("sg,gk,sk->s", a, pool.payout_var[t], b)
-            self.cov[:, t] = np.einsum("sg,gk,sk->s", a, pool.paid_x_cov[t], b)
-        self.paid_var = np.einsum("stg,tg->st", wz, pool.paid_var)
-        self.deferred_var = np.einsum("stg,tg->st", wz, pool.deferred_var)
-        self._sums: dict[float, tuple[FloatArray, FloatArray]] = {}
+        # Month-major (h, S, G), so that each month's weights are one contiguous matrix.
+        self.wz = barycentric_weights(np.ascontiguousarray(z.T), pool.nodes, pool.bary)
+        self.wb = barycentric_weights(np.ascontiguousarray(zbar.T), pool.nodes, pool.bary)
+        self.payout = self._pair(pool.payout_mean)
+        self.payout_var = self._pair(pool.payout_var)
+        self._spread_rate: float | None = None
+        self._exact: dict[float, tuple[FloatArray, FloatArray]] = {}
+        self._sampled: dict[float, tuple[FloatArray, FloatArray]] = {}
+        self._ratio_ref: float | None = None
 
-    def _flows(self, rate: float) -> tuple[FloatArray, FloatArray]:
-        """Per-scenario net flows and expected contributions (n_scenarios, h) at `rate`."""
-        if rate not in self._sums:
-            self._sums[rate] = self.pool.contribution_sums(rate)
-        paid_sum, deferred_sum = self._sums[rate]
-        paid = np.einsum("stg,tg->st", self.wz, paid_sum)
-        deferred = np.einsum("stg,tg->st", self.wz, deferred_sum)
+    def exact_sums(self, rate: float) -> tuple[FloatArray, FloatArray]:
+        """Contribution totals over every member at `rate` (memoised)."""
+        if rate not in self._exact:
+            self._exact[rate] = self.pool.contribution_sums(rate)
+        return self._exact[rate]
+
+    def _sample_sums(self, rate: float) -> tuple[FloatArray, FloatArray]:
+        if rate not in self._sampled:
+            self._sampled[rate] = self.pool.contribution_sums(rate, sample=True)
+        return self._sampled[rate]
+
+    def use_ratio(self, ref: float | None) -> None:
+        """Search mode: contributions at any rate from the member sample, scaled by the ratio
+        of exact to sampled totals at `ref` (a ratio estimator, exact at `ref`); `None`
+        returns to exact totals everywhere."""
+        self._ratio_ref = ref if (ref is not None and self.pool.sampled) else None
+
+    def sums(self, rate: float) -> tuple[FloatArray, FloatArray]:
+        """Contribution totals (h, G) at `rate`, exact or by the ratio estimator."""
+        ref = self._ratio_ref
+        if ref is None or rate == ref or rate in self._exact:
+            return self.exact_sums(rate)
+        exact, base, here = self.exact_sums(ref), self._sample_sums(ref), self._sample_sums(rate)
+        out = []
+        for e, b, x in zip(exact, base, here, strict=True):
+            ratio = np.divide(e, b, out=np.ones_like(e), where=b > 0.0)
+            out.append(ratio * x)
+        return out[0], out[1]
+
+    def _pair(self, table: FloatArray) -> FloatArray:
+        """Interpolate an (h, G, G) table at each scenario's (z_t, running mean of z)."""
+        h, s = self.wz.shape[:2]
+        out = np.empty((s, h))
+        for t in range(h):
+            # einsum, not BLAS: tall, thin products are faster without OpenBLAS threads.
+            tmp = np.einsum("sg,gk->sk", self.wz[t], table[t])
+            out[:, t] = np.einsum("sk,sk->s", tmp, self.wb[t])
+        return out
+
+    def _single(self, table: FloatArray) -> FloatArray:
+        """Interpolate an (h, G) table at each scenario's z_t."""
+        h, s = self.wz.shape[:2]
+        out = np.empty((s, h))
+        for t in range(h):
+            out[:, t] = np.einsum("sg,g->s", self.wz[t], table[t])
+        return out
+
+    def _spread(self) -> None:
+        pool = self.pool
+        if pool.spread_rate is None:
+            pool.set_spread(pool.rules.contribution_rate)
+        if self._spread_rate != pool.spread_rate:
+            self.cov = self._pair(pool.paid_x_cov)
+            self.paid_var = self._single(pool.paid_var)
+            self.deferred_var = self._single(pool.deferred_var)
+            self._spread_rate = pool.spread_rate
+
+    def conditional_moments(self, rate: float) -> tuple[FloatArray, FloatArray, FloatArray]:
+        """Given each scenario's shock path: mean and standard deviation of the monthly net
+        flow, and expected contributions (catch-ups included), all (n_scenarios, h)."""
+        self._spread()
+        paid_sum, deferred_sum = self.sums(rate)
+        paid = self._single(paid_sum)
+        deferred = self._single(deferred_sum)
         k = self.pool.rules.catchup_months
         h = paid.shape[1]
         catchup = np.zeros_like(paid)
@@ -197,21 +327,20 @@ class CltScenarios:
         for j in range(1, min(k, h - 1) + 1):
             catchup[:, j:] += deferred[:, :-j] / k
             deferred_var[:, j:] += self.deferred_var[:, :-j] / (k * k)
-        scale = rate / self.pool.rate_ref if self.pool.rate_ref > 0.0 else 1.0
-        var = (
-            scale * scale * (self.paid_var + deferred_var)
-            + self.payout_var
-            - 2.0 * scale * self.cov
-        )
+        var = self.paid_var + deferred_var + self.payout_var - 2.0 * self.cov
         contributions = paid + catchup
-        net = contributions - self.payout + np.sqrt(np.maximum(var, 0.0)) * self.noise
-        return net, contributions
+        return contributions - self.payout, np.sqrt(np.maximum(var, 0.0)), contributions
+
+    def flows(self, rate: float) -> tuple[FloatArray, FloatArray]:
+        """Per-scenario net flows and expected contributions (n_scenarios, h) at `rate`."""
+        mean, sd, contributions = self.conditional_moments(rate)
+        return mean + sd * self.noise, contributions
 
     def ruin_probability(self, rate: float) -> float:
-        net, _ = self._flows(rate)
+        net, _ = self.flows(rate)
         reserve = self.reserve + np.cumsum(net, axis=1)
         return float((reserve.min(axis=1) < 0.0).mean())
 
     def report(self, rate: float) -> RuinReport:
-        net, contributions = self._flows(rate)
+        net, contributions = self.flows(rate)
         return summarise_paths(rate, self.reserve, net, contributions, self.payout, "clt")

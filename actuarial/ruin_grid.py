@@ -22,7 +22,7 @@ import numpy as np
 from numpy.typing import NDArray
 
 from actuarial.payouts import PoolRules
-from actuarial.ruin import TAIL_BOUND, TailTables
+from actuarial.ruin import TailTables
 
 FloatArray = NDArray[np.float64]
 IntArray = NDArray[np.int64]
@@ -53,16 +53,24 @@ class Moments:
 
 
 class _Lookup:
-    """Interpolates the tail tables for one block at a given shock grid."""
+    """Interpolates the tail tables for one block at a given shock grid.
+
+    Position in the table is `log(b) * A - W` with per-member-month `A` and a per-point `W`
+    computed once, and the tables store each value beside its step to the next, so a
+    look-up is one subtraction, one gather and a multiply-add per moment.
+    """
 
     def __init__(self, block: MemberBlock, z: FloatArray, tables: TailTables) -> None:
         self.tables = tables
         sigma = np.clip(block.log_sigma, _MIN_SIGMA, tables.s_max / 2.0)
-        self.sigma = sigma[:, :, None]
-        self.inv_sigma = 1.0 / self.sigma
-        self.w = block.log_mu[:, :, None] + block.loading[:, None, None] * z[None, None, :]
-        row1 = np.rint(sigma / tables.ds).astype(np.int64)
-        row2 = np.rint(2.0 * sigma / tables.ds).astype(np.int64)
+        self.scale_a = (1.0 / (sigma * tables.du))[:, :, None]
+        w = block.log_mu[:, :, None] + block.loading[:, None, None] * z[None, None, :]
+        w *= self.scale_a
+        w += tables.u0 / tables.du
+        self.shift = w
+        self.neg_sdu = (-sigma * tables.du)[:, :, None]
+        row1 = np.rint(sigma / tables.ds).astype(np.intp)
+        row2 = np.rint(2.0 * sigma / tables.ds).astype(np.intp)
         self.off1 = (row1 * tables.n_u)[:, :, None]
         self.off2 = (row2 * tables.n_u)[:, :, None]
 
@@ -70,56 +78,73 @@ class _Lookup:
         """Partial moments below threshold `b` (non-positive thresholds give zeros)."""
         t = self.tables
         b_arr = np.asarray(b, dtype=np.float64)
-        with np.errstate(divide="ignore"):
-            logb = np.log(np.maximum(b_arr, 0.0))
-        u = (logb - self.w) * self.inv_sigma
-        over = np.maximum(u - TAIL_BOUND, 0.0)
-        pos = (np.clip(u, -TAIL_BOUND, TAIL_BOUND) - t.u0) * (1.0 / t.du)
-        j = np.minimum(pos.astype(np.int64), t.n_u - 2)
-        f = pos - j
-        c0 = t.cdf[j]
-        m0 = c0 + f * (t.cdf[j + 1] - c0)
-        # b * exp(-s * (u - T)+) is exp(w + s*T) above the bound: the whole (truncated) mean.
-        scale = np.exp(logb - self.sigma * over)
-        i1 = self.off1 + j
-        h0 = t.h[i1]
-        m1 = scale * (h0 + f * (t.h[i1 + 1] - h0))
+        logb = np.log(np.maximum(b_arr, 1e-300))
+        pos = logb * self.scale_a - self.shift
+        top = t.n_u - 1 - 1e-9
+        pc = np.clip(pos, 0.0, top)
+        # Above the truncation the partial moments stop growing: b * exp(-s (u - T)) is the
+        # whole truncated mean's scale exp(w + s T).
+        pos -= pc
+        np.maximum(pos, 0.0, out=pos)
+        pos *= self.neg_sdu
+        pos += logb
+        scale = np.exp(pos, out=pos)
+        j = pc.astype(np.intp)
+        f = pc - j
+        cf = t.cdf2[j]
+        m0 = cf.real + f * cf.imag
+        hv = t.h2[j + self.off1]
+        m1 = scale * (hv.real + f * hv.imag)
         m2 = None
         if second:
-            i2 = self.off2 + j
-            g0 = t.h[i2]
-            m2 = scale * scale * (g0 + f * (t.h[i2 + 1] - g0))
+            gv = t.h2[j + self.off2]
+            m2 = (scale * scale) * (gv.real + f * gv.imag)
         return Moments(m0=m0, m1=m1, m2=m2, value=b_arr)
 
 
-def _lowest(*ms: Moments) -> Moments:
-    """Partial moments at the elementwise smallest of several thresholds."""
-    cur = ms[0]
-    for nxt in ms[1:]:
-        lower = nxt.value < cur.value
-        m2 = None
-        if cur.m2 is not None and nxt.m2 is not None:
-            m2 = np.where(lower, nxt.m2, cur.m2)
-        cur = Moments(
-            m0=np.where(lower, nxt.m0, cur.m0),
-            m1=np.where(lower, nxt.m1, cur.m1),
-            m2=m2,
-            value=np.minimum(nxt.value, cur.value),
-        )
-    return cur
+class _Minima:
+    """Partial moments at the elementwise smallest of several thresholds, memoised.
 
+    Which threshold is smallest is a property of the member, not of the shock, but the
+    selection still costs a pass over the block; memoising keeps each pair to one pass.
+    """
 
-def _ramp(a: Moments, below: Moments | None = None) -> FloatArray:
-    """E[(a - Y)+ ; Y < below]."""
-    m = a if below is None else _lowest(a, below)
-    return np.asarray(a.value * m.m0 - m.m1)
+    def __init__(self, **named: Moments) -> None:
+        self._named = named
+        self._memo: dict[tuple[str, ...], Moments] = {}
 
+    def __call__(self, *names: str) -> Moments:
+        key = tuple(sorted(set(names)))
+        if key in self._memo:
+            return self._memo[key]
+        if len(key) == 1:
+            found = self._named[key[0]]
+        else:
+            cur, nxt = self(*key[:-1]), self._named[key[-1]]
+            lower = nxt.value < cur.value
+            m2 = None
+            if cur.m2 is not None and nxt.m2 is not None:
+                m2 = np.where(lower, nxt.m2, cur.m2)
+            found = Moments(
+                m0=np.where(lower, nxt.m0, cur.m0),
+                m1=np.where(lower, nxt.m1, cur.m1),
+                m2=m2,
+                value=np.minimum(nxt.value, cur.value),
+            )
+        self._memo[key] = found
+        return found
 
-def _ramp2(a: Moments, b: Moments, below: Moments | None = None) -> FloatArray:
-    """E[(a - Y)+ (b - Y)+ ; Y < below]."""
-    m = _lowest(a, b) if below is None else _lowest(a, b, below)
-    assert m.m2 is not None
-    return np.asarray(a.value * b.value * m.m0 - (a.value + b.value) * m.m1 + m.m2)
+    def ramp(self, a: str, *below: str) -> FloatArray:
+        """E[(a - Y)+ ; Y < every threshold in `below`]."""
+        m = self(a, *below)
+        return np.asarray(self._named[a].value * m.m0 - m.m1)
+
+    def ramp2(self, a: str, b: str, *below: str) -> FloatArray:
+        """E[(a - Y)+ (b - Y)+ ; Y < every threshold in `below`]."""
+        m = self(a, b, *below)
+        assert m.m2 is not None
+        va, vb = self._named[a].value, self._named[b].value
+        return np.asarray((va * vb) * m.m0 - (va + vb) * m.m1 + m.m2)
 
 
 @dataclass(frozen=True)
@@ -147,99 +172,125 @@ class Thresholds:
         )
 
 
-def _contribution_bounds(rules: PoolRules, rate: float) -> tuple[float, float]:
-    r = max(rate, 1e-9)
-    return rules.min_contribution / r, rules.max_contribution / r
+_MIN_RATE = 1e-6
+"""Rates below this are treated as this: a zero rate has no finite income thresholds."""
+
+
+def _contribution_bounds(rules: PoolRules, rate: float) -> tuple[float, float, float]:
+    """The incomes at which the contribution reaches its minimum and maximum, and the rate."""
+    r = max(rate, _MIN_RATE)
+    return rules.min_contribution / r, rules.max_contribution / r, r
 
 
 @dataclass(frozen=True)
 class PayoutMoments:
-    """Per member, month and shock value: claim probability and payout/contribution moments."""
+    """Per member, month and shock value, what does not depend on the contribution rate."""
 
     q: FloatArray
-    """P(a payout is due before eligibility), i.e. income below K."""
+    """P(income below the claim threshold), before eligibility."""
     x1: FloatArray
+    """Expected payout due (before eligibility)."""
     x2: FloatArray
-    paid_var: FloatArray
-    """Variance of the contribution paid now, at the reference rate."""
-    paid_x_cov: FloatArray
-    """Covariance of contribution paid now and payout due, at the reference rate."""
-    deferred_var: FloatArray
+    """Expected square of the payout due."""
     low_cdf: FloatArray
-    """P(Y < c | active): kept so that contribution passes need not look it up again."""
+    """P(Y < c | active), reused by every contribution pass."""
     low_m1: FloatArray
-    """E[Y; Y < c | active]."""
+    """E[Y; Y < c | active], reused by every contribution pass."""
 
 
 def payout_moments(
-    block: MemberBlock, rules: PoolRules, z: FloatArray, tables: TailTables, rate_ref: float
+    block: MemberBlock, rules: PoolRules, z: FloatArray, tables: TailTables
 ) -> PayoutMoments:
-    """Everything about a block that does not change with the contribution rate (and the
-    second moments of contributions at `rate_ref`, which pricing rescales)."""
+    """The payout side of a block on the shock grid, once per pool and rules."""
     lk = _Lookup(block, z, tables)
     th = Thresholds.of(block, rules)
     p = block.p_zero[:, :, None]
     act = 1.0 - p
     r = rules.replacement_rate
-    mk, mkc, mc = lk.at(th.k), lk.at(th.kc), lk.at(th.c)
-    b1v, b2v = _contribution_bounds(rules, rate_ref)
-    m1_, m2_ = lk.at(b1v), lk.at(b2v)
-    cmin, cmax, rho = rules.min_contribution, rules.max_contribution, rate_ref
-
-    low_at_zero = (th.c > 0.0).astype(np.float64)
+    mins = _Minima(k=lk.at(th.k), kc=lk.at(th.kc))
+    mc = lk.at(th.c, second=False)
     x0 = th.payout_at_zero
-    q = act * mk.m0 + p * (th.k > 0.0)
-    ex = r * (_ramp(mk) - _ramp(mkc))
-    ex2 = r * r * (_ramp2(mk, mk) - 2.0 * _ramp2(mk, mkc) + _ramp2(mkc, mkc))
-    x1 = act * ex + p * x0
-    x2 = act * ex2 + p * x0 * x0
+    q = act * mins("k").m0 + p * (th.k > 0.0)
+    ex = r * (mins.ramp("k") - mins.ramp("kc"))
+    ex2 = (r * r) * (mins.ramp2("k", "k") - 2.0 * mins.ramp2("k", "kc") + mins.ramp2("kc", "kc"))
+    return PayoutMoments(
+        q=np.asarray(q),
+        x1=np.asarray(act * ex + p * x0),
+        x2=np.asarray(act * ex2 + p * (x0 * x0)),
+        low_cdf=mc.m0,
+        low_m1=mc.m1,
+    )
 
-    def ec(below: Moments | None) -> FloatArray:
-        base = cmax if below is None else cmax * below.m0
-        return np.asarray(base - rho * _ramp(m2_, below) + rho * _ramp(m1_, below))
 
-    def ec2(below: Moments | None) -> FloatArray:
-        base = cmax * cmax if below is None else cmax * cmax * below.m0
+@dataclass(frozen=True)
+class ContributionSpread:
+    """Per member, month and shock value: the second moments of contributions at one rate."""
+
+    paid_var: FloatArray
+    """Variance of the contribution paid now."""
+    paid_x_cov: FloatArray
+    """Covariance of the contribution paid now with the payout due (negative: a low month
+    pays less in and draws more out)."""
+    deferred_var: FloatArray
+    """Variance of the amount deferred."""
+
+
+def contribution_spread(
+    block: MemberBlock, rules: PoolRules, z: FloatArray, tables: TailTables, rate: float
+) -> ContributionSpread:
+    """Second moments of a block's contributions at `rate` (the costly pass; once or twice)."""
+    lk = _Lookup(block, z, tables)
+    th = Thresholds.of(block, rules)
+    p = block.p_zero[:, :, None]
+    act = 1.0 - p
+    r = rules.replacement_rate
+    b1v, b2v, rho = _contribution_bounds(rules, rate)
+    mc = lk.at(th.c)
+    mins = _Minima(k=lk.at(th.k), kc=lk.at(th.kc), c=mc, b1=lk.at(b1v), b2=lk.at(b2v))
+    cmin, cmax = rules.min_contribution, rules.max_contribution
+
+    def ec(*below: str) -> FloatArray:
+        base = cmax * mc.m0 if below else cmax
+        return np.asarray(base - rho * mins.ramp("b2", *below) + rho * mins.ramp("b1", *below))
+
+    def ec2(*below: str) -> FloatArray:
+        base = cmax * cmax * mc.m0 if below else cmax * cmax
         return np.asarray(
             base
-            + rho * rho * (_ramp2(m2_, m2_, below) + _ramp2(m1_, m1_, below))
-            - 2.0 * cmax * rho * (_ramp(m2_, below) - _ramp(m1_, below))
-            - 2.0 * rho * rho * _ramp2(m1_, m2_, below)
+            + (rho * rho) * (mins.ramp2("b2", "b2", *below) + mins.ramp2("b1", "b1", *below))
+            - (2.0 * cmax * rho) * (mins.ramp("b2", *below) - mins.ramp("b1", *below))
+            - (2.0 * rho * rho) * mins.ramp2("b1", "b2", *below)
         )
 
-    def ecx(below: Moments | None) -> FloatArray:
+    def ecx(*below: str) -> FloatArray:
         return np.asarray(
             r
             * (
-                cmax * (_ramp(mk, below) - _ramp(mkc, below))
-                - rho * (_ramp2(m2_, mk, below) - _ramp2(m2_, mkc, below))
-                + rho * (_ramp2(m1_, mk, below) - _ramp2(m1_, mkc, below))
+                cmax * (mins.ramp("k", *below) - mins.ramp("kc", *below))
+                - rho * (mins.ramp2("b2", "k", *below) - mins.ramp2("b2", "kc", *below))
+                + rho * (mins.ramp2("b1", "k", *below) - mins.ramp2("b1", "kc", *below))
             )
         )
 
     rs = rules.relief_share
     g = rs * (1.0 - rules.relief_waive_share)
-    paid1_act = ec(None) - rs * ec(mc)
-    paid2_act = ec2(None) - (2.0 * rs - rs * rs) * ec2(mc)
-    paidx_act = ecx(None) - rs * ecx(mc)
-    d1_act = g * ec(mc)
-    d2_act = g * g * ec2(mc)
+    low_at_zero = (th.c > 0.0).astype(np.float64)
+    x0 = th.payout_at_zero
+    ec_low = ec("c")
+    ec2_low = ec2("c")
+    ex = r * (mins.ramp("k") - mins.ramp("kc"))
     paid0 = cmin * (1.0 - rs * low_at_zero)
     d0 = g * cmin * low_at_zero
-    paid1 = act * paid1_act + p * paid0
-    paid2 = act * paid2_act + p * paid0 * paid0
-    paidx = act * paidx_act + p * paid0 * x0
-    d1 = act * d1_act + p * d0
-    d2 = act * d2_act + p * d0 * d0
-    return PayoutMoments(
-        q=q,
-        x1=x1,
-        x2=x2,
+    paid1 = act * (ec() - rs * ec_low) + p * paid0
+    paid2 = act * (ec2() - (2.0 * rs - rs * rs) * ec2_low) + p * (paid0 * paid0)
+    paidx = act * (ecx() - rs * ecx("c")) + p * (paid0 * x0)
+    x1 = act * ex + p * x0
+    d1 = act * (g * ec_low) + p * d0
+    d2 = act * ((g * g) * ec2_low) + p * (d0 * d0)
+    return ContributionSpread(
         paid_var=np.maximum(paid2 - paid1 * paid1, 0.0),
-        paid_x_cov=paidx - paid1 * x1,
+        paid_x_cov=np.asarray(paidx - paid1 * x1),
         deferred_var=np.maximum(d2 - d1 * d1, 0.0),
-        low_cdf=mc.m0,
-        low_m1=mc.m1,
     )
 
 
@@ -262,9 +313,9 @@ def contribution_means(
     th = Thresholds.of(block, rules)
     p = block.p_zero[:, :, None]
     act = 1.0 - p
-    b1v, b2v = _contribution_bounds(rules, rate)
+    b1v, b2v, rho = _contribution_bounds(rules, rate)
     m1_, m2_ = lk.at(b1v, second=False), lk.at(b2v, second=False)
-    cmin, cmax, rho = rules.min_contribution, rules.max_contribution, rate
+    cmin, cmax = rules.min_contribution, rules.max_contribution
     c = th.c
     c_m0, c_m1 = low_cdf, low_m1
 
