@@ -1,7 +1,13 @@
 """Mutua's languages: catalogs, language choice, locale formatting and SMS-safe text.
 
 The rest of Mutua uses only what is exported here; the registry of templates
-(`i18n.registry`) says which values each message takes.
+(`i18n.registry`) says which values each message takes and its SMS budget.
+
+Adding or changing a message: edit `i18n/registry.py`, run `make i18n-update` (extracts
+`i18n/messages.pot` and merges it into every `i18n/locales/*/LC_MESSAGES/messages.po`),
+translate the new entries, then `python -m i18n check` (completeness, placeholders, plural
+forms, msgfmt, and every template's worst case against its budget) and
+`python -m i18n render --all --worst-case` to read what workers will receive.
 """
 
 from i18n.keywords import Keyword, match_keyword, parse_language_choice
