@@ -8,6 +8,7 @@ end-to-end tests, which commit) get a fresh clone of it in milliseconds.
 
 from __future__ import annotations
 
+import asyncio
 import os
 import shutil
 import uuid
@@ -71,12 +72,28 @@ class PostgresDatabases:
         return name
 
     async def drop_all(self) -> None:
-        conn = await self._admin()
-        try:
-            for name in reversed(self.created):
+        """Drop every database this run made, all at once.
+
+        PostgreSQL checkpoints on each DROP DATABASE; dropped concurrently, the drops share
+        checkpoints, which turns minutes of teardown into seconds.
+        """
+        clones, templates = self.created[1:], self.created[:1]
+        slots = asyncio.Semaphore(16)  # well under the server's connection limit
+
+        async def drop(name: str) -> None:
+            async with slots:
+                await _drop(name)
+
+        async def _drop(name: str) -> None:
+            conn = await self._admin()
+            try:
                 await conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-        finally:
-            await conn.close()
+            finally:
+                await conn.close()
+
+        await asyncio.gather(*(drop(name) for name in clones))
+        for name in templates:
+            await drop(name)
         self.created.clear()
 
 

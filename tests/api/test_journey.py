@@ -54,3 +54,30 @@ async def test_worker_signs_in_joins_records_income_and_reads_ledger(api: Api) -
     members = await api.client.get(f"/v1/admin/pools/{pool['id']}/members", headers=admin)
     assert members.status_code == 200
     assert [m["phone"] for m in members.json()["members"]] == [WORKER]
+
+
+async def test_the_running_app_texts_the_code_right_after_commit(database_url: str) -> None:
+    """With the background outbox worker on (as in production), a sign-in code leaves as soon
+    as the request commits, with no poll interval to wait for."""
+    import asyncio
+
+    from litestar.testing import AsyncTestClient
+
+    from api.app import create_app
+    from core.settings import Settings
+    from notifications.providers import MemorySmsProvider
+    from tests.api.conftest import SECRET
+
+    sms = MemorySmsProvider()
+    settings = Settings(database_url=database_url, secret_key=SECRET, sms_provider="memory")
+    app = create_app(settings, sms_provider=sms, run_outbox_worker=True)
+    async with AsyncTestClient(app=app) as client:
+        response = await client.post("/v1/auth/otp", json={"phone": "+525512345678"})
+        assert response.status_code == 202
+        for _ in range(100):
+            if sms.last_to("+525512345678") is not None:
+                break
+            await asyncio.sleep(0.02)
+    sent = sms.last_to("+525512345678")
+    assert sent is not None, "the code was not sent within two seconds"
+    assert sent.language == "es"  # a Mexican number with no chosen language reads Spanish
