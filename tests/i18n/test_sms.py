@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
-from i18n import is_gsm7, sms_encoding
+from i18n import is_gsm7, sms_encoding, sms_safe
 from i18n.sms import fold_accents, gsm7_cost, measure, plain_spaces
 
 
@@ -86,3 +88,24 @@ def test_folding_drops_only_what_gsm7_lacks(text: str, folded: str) -> None:
 def test_folding_everything_for_languages_that_want_it() -> None:
     assert fold_accents("và bù ngày", keep_gsm7=False) == "va bu ngay"
     assert fold_accents("tiết kiệm", keep_gsm7=False) == "tiet kiem"
+
+
+@given(st.text(alphabet="abcXYZ 0123.,!?@£$", max_size=700))
+def test_plain_gsm7_text_takes_the_documented_number_of_segments(text: str) -> None:
+    encoding, segments = sms_encoding(text)
+    assert encoding == "GSM-7"
+    assert segments == (1 if len(text) <= 160 else -(-len(text) // 153))
+
+
+@given(st.text(max_size=400))
+def test_any_text_fits_the_segments_it_is_given(text: str) -> None:
+    encoding, segments, characters = measure(text)
+    single, multi = (160, 153) if encoding == "GSM-7" else (70, 67)
+    assert segments >= 1
+    assert characters <= (single if segments == 1 else segments * multi)
+    assert (encoding == "GSM-7") == is_gsm7(text)
+
+
+def test_sms_safe_straightens_quotes_only_for_latin_sms() -> None:
+    assert sms_safe("l’épargne “ok” – 1…", "fr") == 'l\'épargne "ok" - 1...'
+    assert sms_safe("“مرحبا”", "ar") == "“مرحبا”"
