@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from typing import Any
 
 import pytest
+from httpx import Response
 from litestar import Litestar
 from litestar.testing import AsyncTestClient
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
@@ -83,3 +84,25 @@ async def api(database_url: str) -> AsyncIterator[Api]:
             yield Api(client=client, sms=sms, db=session_factory(engine))
     finally:
         await engine.dispose()
+
+
+PROBLEM_TYPE_BASE = "https://mutua.coop/problems/"
+
+
+def assert_problem(response: Response, status: int, slug: str) -> dict[str, Any]:
+    """The problem-details body of an error response, once its status and `type` are checked."""
+    assert response.status_code == status, f"expected {status} {slug}, got {response.text}"
+    content_type = response.headers.get("content-type", "")
+    assert content_type.startswith("application/problem+json"), content_type
+    body: dict[str, Any] = response.json()
+    assert body["type"] == PROBLEM_TYPE_BASE + slug, body
+    assert body["status"] == status, body
+    return body
+
+
+async def join_pool(api: Api, headers: dict[str, str], code: str) -> dict[str, Any]:
+    """Join a pool with its code as the worker the headers sign in."""
+    response = await api.client.post("/v1/pools/join", json={"code": code}, headers=headers)
+    assert response.status_code in (200, 201), response.text
+    result: dict[str, Any] = response.json()
+    return result

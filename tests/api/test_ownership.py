@@ -1,0 +1,291 @@
+"""Every route checks who is calling and whether they may see what they name.
+
+One table over every route of the app: a route added without a row here fails the test, so
+nobody can ship a route whose ownership and role checks were never thought about.
+
+The scenario: administrator A runs pool PA, administrator B runs pool PB; worker W1 is a
+member of PA, worker W2 of PB, and each has some income of their own. An operator (who runs
+the service) may see every pool.
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+from litestar import Litestar
+
+from tests.api.conftest import ADMIN_PASSWORD, Api, assert_problem, join_pool
+
+W1_PHONE = "+14155550101"
+W2_PHONE = "+14155550102"
+SIGN_IN_PHONE = "+14155550103"
+ADMIN_A = "a@riders.example.org"
+
+SLUG_BY_STATUS = {401: "unauthorized", 403: "forbidden", 404: "not-found"}
+"""Refusals by the ownership and role checks: the same problem types on every route."""
+
+
+@dataclass
+class World:
+    headers: dict[str, dict[str, str]]
+    """Callers by name: anonymous, W1, W2, admin A, admin B, operator."""
+    pools: dict[str, dict[str, Any]]
+    """PA and PB as their administrators created them."""
+    worker_ids: dict[str, str]
+
+    def pool_id(self, target: str) -> str:
+        return str(uuid.UUID(int=0)) if target == "no such pool" else self.pools[target]["id"]
+
+
+Body = Any
+Check = Callable[[World, Body], None]
+Request = tuple[str, dict[str, Any]]
+"""A URL and the rest of the request (json, content, extra headers) for the client."""
+
+
+@dataclass(frozen=True)
+class Row:
+    caller: str
+    target: str
+    status: int
+    check: Check | None = None
+    """For a 2xx: what the caller must (and must not) see in the answer."""
+
+
+@dataclass(frozen=True)
+class RouteCase:
+    build: Callable[[Api, World, str], Awaitable[Request]]
+    rows: list[Row] = field(default_factory=list)
+
+
+def fixed(url: str, **request: Any) -> Callable[[Api, World, str], Awaitable[Request]]:
+    async def build(api: Api, world: World, target: str) -> Request:
+        return url, request
+
+    return build
+
+
+def with_pool(template: str) -> Callable[[Api, World, str], Awaitable[Request]]:
+    async def build(api: Api, world: World, target: str) -> Request:
+        return template.format(pool_id=world.pool_id(target)), {}
+
+    return build
+
+
+async def fresh_code(api: Api, world: World, target: str) -> Request:
+    response = await api.client.post("/v1/auth/otp", json={"phone": SIGN_IN_PHONE})
+    assert response.status_code == 202, response.text
+    code = await api.last_code(SIGN_IN_PHONE)
+    return "/v1/auth/otp/verify", {"json": {"phone": SIGN_IN_PHONE, "code": code}}
+
+
+async def join_with_code(api: Api, world: World, target: str) -> Request:
+    return "/v1/pools/join", {"json": {"code": world.pools[target]["code"]}}
+
+
+def is_w1(world: World, body: Body) -> None:
+    assert body["id"] == world.worker_ids["W1"] and body["phone"] == W1_PHONE, body
+
+
+def only_pa_memberships(world: World, body: Body) -> None:
+    assert [m["pool_id"] for m in body] == [world.pools["PA"]["id"]], body
+
+
+def only_pa_accounts(world: World, body: Body) -> None:
+    assert body["accounts"], "W1 is a member of PA and has accounts there"
+    assert {a["pool_id"] for a in body["accounts"]} == {world.pools["PA"]["id"]}, body
+
+
+def no_income_of_w2(world: World, body: Body) -> None:
+    amounts = {record["amount_minor"] for record in body["records"]}
+    assert W1_INCOME["amount_minor"] in amounts, body
+    assert W2_INCOME["amount_minor"] not in amounts, body
+
+
+def pa_not_pb(world: World, body: Body) -> None:
+    ids = {pool["id"] for pool in body}
+    assert world.pools["PA"]["id"] in ids and world.pools["PB"]["id"] not in ids, body
+
+
+def is_pool(name: str) -> Check:
+    def check(world: World, body: Body) -> None:
+        assert body["id"] == world.pools[name]["id"], body
+
+    return check
+
+
+def members_are(*workers: str) -> Check:
+    def check(world: World, body: Body) -> None:
+        assert [m["worker_id"] for m in body["members"]] == [world.worker_ids[w] for w in workers]
+
+    return check
+
+
+W1_INCOME = {"platform": "uber", "month": "2026-08", "amount_minor": 111_11, "currency": "USD"}
+W2_INCOME = {"platform": "lyft", "month": "2026-08", "amount_minor": 222_22, "currency": "MXN"}
+STATEMENT = "date,platform,amount\n2026-09-02,doordash,12.50\n"
+
+ANONYMOUS_401 = Row("anonymous", "-", 401)
+ADMIN_403 = Row("admin A", "-", 403)
+WORKER_403 = Row("W1", "-", 403)
+
+ROUTES: dict[tuple[str, str], RouteCase] = {
+    # Sign-in is open to anyone: that is how a caller stops being anonymous.
+    ("POST", "/v1/auth/otp"): RouteCase(
+        fixed("/v1/auth/otp", json={"phone": SIGN_IN_PHONE}), [Row("anonymous", "-", 202)]
+    ),
+    ("POST", "/v1/auth/otp/verify"): RouteCase(fresh_code, [Row("anonymous", "-", 200)]),
+    ("POST", "/v1/auth/admin/login"): RouteCase(
+        fixed("/v1/auth/admin/login", json={"email": ADMIN_A, "password": ADMIN_PASSWORD}),
+        [Row("anonymous", "-", 200)],
+    ),
+    # A worker's own things: the caller is the target, so there is no one else's to name.
+    ("GET", "/v1/me"): RouteCase(
+        fixed("/v1/me"), [ANONYMOUS_401, ADMIN_403, Row("W1", "self", 200, is_w1)]
+    ),
+    ("PATCH", "/v1/me"): RouteCase(
+        fixed("/v1/me", json={"name": "Ana"}),
+        [ANONYMOUS_401, ADMIN_403, Row("W1", "self", 200, is_w1)],
+    ),
+    ("GET", "/v1/me/memberships"): RouteCase(
+        fixed("/v1/me/memberships"),
+        [ANONYMOUS_401, ADMIN_403, Row("W1", "self", 200, only_pa_memberships)],
+    ),
+    ("GET", "/v1/me/ledger"): RouteCase(
+        fixed("/v1/me/ledger"),
+        [ANONYMOUS_401, ADMIN_403, Row("W1", "self", 200, only_pa_accounts)],
+    ),
+    ("GET", "/v1/me/income"): RouteCase(
+        fixed("/v1/me/income"),
+        [ANONYMOUS_401, ADMIN_403, Row("W1", "self", 200, no_income_of_w2)],
+    ),
+    ("POST", "/v1/me/income"): RouteCase(
+        fixed("/v1/me/income", json={**W1_INCOME, "month": "2026-07"}),
+        [ANONYMOUS_401, ADMIN_403, Row("W1", "self", 201)],
+    ),
+    ("POST", "/v1/me/income/csv"): RouteCase(
+        fixed("/v1/me/income/csv", content=STATEMENT, headers={"Content-Type": "text/csv"}),
+        [ANONYMOUS_401, ADMIN_403, Row("W1", "self", 201)],
+    ),
+    ("POST", "/v1/pools/join"): RouteCase(
+        # Any worker holding a pool's code may join it; W1 joining PA again changes nothing.
+        join_with_code,
+        [Row("anonymous", "PA", 401), Row("admin A", "PA", 403), Row("W1", "PA", 200)],
+    ),
+    # Administrators' routes.
+    ("POST", "/v1/pools"): RouteCase(
+        fixed("/v1/pools", json={"name": "Night Couriers", "currency": "USD"}),
+        [ANONYMOUS_401, WORKER_403, Row("admin A", "-", 201)],
+    ),
+    ("GET", "/v1/admin/pools"): RouteCase(
+        fixed("/v1/admin/pools"),
+        [ANONYMOUS_401, WORKER_403, Row("admin A", "-", 200, pa_not_pb)],
+    ),
+    ("GET", "/v1/admin/pools/{pool_id:uuid}/members"): RouteCase(
+        with_pool("/v1/admin/pools/{pool_id}/members"),
+        [
+            Row("anonymous", "PA", 401),
+            Row("W1", "PA", 403),
+            Row("W2", "PB", 403),
+            Row("admin A", "PB", 404),
+            Row("admin B", "PA", 404),
+            Row("admin A", "no such pool", 404),
+            Row("admin A", "PA", 200, members_are("W1")),
+            Row("admin B", "PB", 200, members_are("W2")),
+            Row("operator", "PB", 200, members_are("W2")),
+        ],
+    ),
+    # Both kinds of caller: members and administrators of the pool, nobody else.
+    ("GET", "/v1/pools/{pool_id:uuid}"): RouteCase(
+        with_pool("/v1/pools/{pool_id}"),
+        [
+            Row("anonymous", "PA", 401),
+            Row("W1", "PB", 404),
+            Row("W2", "PA", 404),
+            Row("admin A", "PB", 404),
+            Row("admin B", "PA", 404),
+            Row("W1", "no such pool", 404),
+            Row("W1", "PA", 200, is_pool("PA")),
+            Row("W2", "PB", 200, is_pool("PB")),
+            Row("admin A", "PA", 200, is_pool("PA")),
+            Row("operator", "PB", 200, is_pool("PB")),
+        ],
+    ),
+}
+
+
+def routes_of(app: Litestar) -> set[tuple[str, str]]:
+    """(method, path) of every route the app serves, but the OpenAPI pages, the health
+    checks and the OPTIONS answers Litestar makes by itself."""
+    found: set[tuple[str, str]] = set()
+    for route in app.routes:
+        if route.path.startswith("/schema") or route.path in ("/health", "/ready"):
+            continue
+        for handler in getattr(route, "route_handlers", []):
+            if handler.fn.__module__.startswith("litestar."):
+                continue
+            found.update((method, route.path) for method in handler.http_methods)
+    return found
+
+
+async def build_world(api: Api) -> World:
+    admin_a = await api.admin_headers(ADMIN_A)
+    admin_b = await api.admin_headers("b@couriers.example.org")
+    operator = await api.admin_headers("ops@mutua.example.org", role="operator")
+    pa = await api.create_pool(admin_a, name="Bay Riders", currency="USD")
+    pb = await api.create_pool(admin_b, name="Couriers CDMX", currency="MXN")
+    w1 = await api.worker_headers(W1_PHONE)
+    w2 = await api.worker_headers(W2_PHONE)
+    worker_ids = {}
+    for name, headers, pool, income in (("W1", w1, pa, W1_INCOME), ("W2", w2, pb, W2_INCOME)):
+        membership = await join_pool(api, headers, pool["code"])
+        assert membership["pool_id"] == pool["id"]
+        response = await api.client.post("/v1/me/income", json=income, headers=headers)
+        assert response.status_code == 201, response.text
+        worker_ids[name] = (await api.client.get("/v1/me", headers=headers)).json()["id"]
+    return World(
+        headers={
+            "anonymous": {},
+            "W1": w1,
+            "W2": w2,
+            "admin A": admin_a,
+            "admin B": admin_b,
+            "operator": operator,
+        },
+        pools={"PA": pa, "PB": pb},
+        worker_ids=worker_ids,
+    )
+
+
+async def test_every_route_checks_the_caller_and_what_it_names(api: Api) -> None:
+    served = routes_of(api.client.app)
+    missing = sorted(served - ROUTES.keys())
+    assert not missing, (
+        f"routes without a row in the ownership table: {missing}; add who may call each, "
+        "who gets 401/403/404, and what the rightful caller sees"
+    )
+    stale = sorted(ROUTES.keys() - served)
+    assert not stale, f"the ownership table lists routes the app no longer serves: {stale}"
+
+    world = await build_world(api)
+    failures: list[str] = []
+    for (method, path), case in ROUTES.items():
+        for row in case.rows:
+            url, request = await case.build(api, world, row.target)
+            headers = {**request.pop("headers", {}), **world.headers[row.caller]}
+            response = await api.client.request(method, url, headers=headers, **request)
+            where = f"{method} {path} by {row.caller} naming {row.target}"
+            if response.status_code != row.status:
+                failures.append(f"{where}: {response.status_code}, expected {row.status}")
+                continue
+            try:
+                if row.status >= 400:
+                    assert_problem(response, row.status, SLUG_BY_STATUS[row.status])
+                elif row.check is not None:
+                    row.check(world, response.json())
+            except AssertionError as error:
+                failures.append(f"{where}: {error}")
+    assert not failures, "\n".join(failures)
