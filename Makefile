@@ -11,7 +11,7 @@ export UV_PROJECT_ENVIRONMENT := $(VENV)
 export UV_PYTHON_DOWNLOADS := never
 export UV_PYTHON := $(PYTHON)
 
-.PHONY: run test lint typecheck check i18n-extract i18n-update i18n-compile bench clean
+.PHONY: run test lint typecheck check i18n-check i18n-extract i18n-update i18n-compile bench clean
 
 $(UV):
 	$(PYTHON) -m venv $(TOOLS)
@@ -23,6 +23,9 @@ $(VENV)/.synced: pyproject.toml uv.lock | $(UV)
 
 i18n-compile: $(VENV)/.synced
 	$(BIN)/pybabel compile -D messages -d i18n/locales --statistics
+
+i18n-check: i18n-compile
+	$(BIN)/python -m i18n check
 
 i18n-extract: $(VENV)/.synced
 	$(BIN)/pybabel extract -F babel.cfg --no-default-keywords -k msg:1c,2 -k plural_msg:1c,2,3 -o i18n/messages.pot --no-location --omit-header i18n
@@ -43,7 +46,7 @@ lint: $(VENV)/.synced
 	$(BIN)/ruff format --check .
 	$(BIN)/mypy
 
-check: lint test
+check: lint i18n-check test
 
 bench: $(VENV)/.synced
 	$(BIN)/python -m actuarial bench --workers 100000 --months 24 --platforms 3
