@@ -1,0 +1,522 @@
+"""Whatever a caller sends, the answer is a 4xx problem with a stable `type`, never a 500,
+and a refused request leaves nothing behind.
+
+Clients (and the SMS channel) branch on the problem `type`, so each case below names the
+exact type it must get.
+"""
+
+from __future__ import annotations
+
+import base64
+import json
+import uuid
+from dataclasses import dataclass, field
+from datetime import timedelta
+from typing import Any
+
+from sqlalchemy import func, select
+
+from api.tokens import Principal, issue_token
+from core.clock import utcnow
+from income.models import IncomeRecord
+from notifications.models import OutboxMessage
+from pools.models import Membership, Pool, SignInCode, Worker
+from tests.api.conftest import SECRET, Api, assert_problem, join_pool
+
+WORKER_PHONE = "+14155550140"
+ONE_MIB = 1024 * 1024
+
+INCOME = {"platform": "uber", "month": "2026-09", "amount_minor": 12345, "currency": "USD"}
+
+
+def income(**changes: Any) -> dict[str, Any]:
+    return {**INCOME, **changes}
+
+
+def income_without(name: str) -> dict[str, Any]:
+    return {key: value for key, value in INCOME.items() if key != name}
+
+
+def pool_body(**changes: Any) -> dict[str, Any]:
+    return {"name": "Night Couriers", "currency": "USD", **changes}
+
+
+@dataclass(frozen=True)
+class Case:
+    name: str
+    method: str
+    url: str
+    caller: str
+    """A key of `World.headers`: who sends it (signed in, anonymous, or a bad token)."""
+    status: int
+    slug: str
+    json: Any = None
+    content: bytes | str | None = None
+    headers: dict[str, str] = field(default_factory=dict)
+    params: dict[str, str] | None = None
+    detail: dict[str, Any] = field(default_factory=dict)
+    """Fields the problem must carry besides its type (the CSV line, a reason code)."""
+
+
+def post_income(name: str, body: Any, status: int, slug: str) -> Case:
+    return Case(name, "POST", "/v1/me/income", "worker", status, slug, json=body)
+
+
+def raw_income(name: str, raw: bytes, status: int, slug: str) -> Case:
+    return Case(
+        name,
+        "POST",
+        "/v1/me/income",
+        "worker",
+        status,
+        slug,
+        content=raw,
+        headers={"Content-Type": "application/json"},
+    )
+
+
+def history(name: str, params: dict[str, str], slug: str) -> Case:
+    return Case(name, "GET", "/v1/me/income", "worker", 422, slug, params=params)
+
+
+def request_code(name: str, body: Any, slug: str) -> Case:
+    return Case(name, "POST", "/v1/auth/otp", "anonymous", 422, slug, json=body)
+
+
+def new_pool(name: str, body: Any, slug: str) -> Case:
+    return Case(name, "POST", "/v1/pools", "admin", 422, slug, json=body)
+
+
+def patch_me(name: str, body: Any, slug: str) -> Case:
+    return Case(name, "PATCH", "/v1/me", "worker", 422, slug, json=body)
+
+
+def csv_upload(name: str, statement: str, slug: str, **options: Any) -> Case:
+    headers = {"Content-Type": options.pop("content_type", "text/csv")}
+    return Case(
+        name,
+        "POST",
+        "/v1/me/income/csv",
+        "worker",
+        422,
+        slug,
+        content=statement,
+        headers=headers,
+        **options,
+    )
+
+
+STATEMENT = "date,platform,amount\n2026-09-01,uber,10.00\n"
+
+CASES = [
+    # Bodies that are not JSON at all.
+    raw_income("malformed JSON", b'{"platform": "uber", ', 400, "malformed-json"),
+    raw_income("trailing garbage", b'{"platform": "uber"} and more', 400, "malformed-json"),
+    raw_income("NaN is not JSON", b'{"amount_minor": NaN}', 400, "malformed-json"),
+    raw_income("a number beyond any float", b'{"amount_minor": 1e400}', 400, "malformed-json"),
+    raw_income("not UTF-8", b"\xff\xfe{}", 400, "malformed-json"),
+    # JSON of the wrong shape.
+    post_income("a JSON array", [INCOME], 422, "validation-failed"),
+    raw_income("JSON null", b"null", 422, "validation-failed"),
+    raw_income("a JSON string", b'"uber"', 422, "validation-failed"),
+    raw_income("an empty body", b"", 422, "validation-failed"),
+    post_income("unknown field", income(worker_id=str(uuid.uuid4())), 422, "validation-failed"),
+    post_income("missing currency", income_without("currency"), 422, "validation-failed"),
+    post_income("missing amount", income_without("amount_minor"), 422, "validation-failed"),
+    post_income("month as a number", income(month=202609), 422, "validation-failed"),
+    post_income("platform as a list", income(platform=["uber"]), 422, "validation-failed"),
+    # Amounts are whole, non-negative numbers of minor units.
+    post_income("negative amount", income(amount_minor=-1), 422, "validation-failed"),
+    post_income("fractional amount", income(amount_minor=1.5), 422, "validation-failed"),
+    post_income("amount as a string", income(amount_minor="12"), 422, "validation-failed"),
+    post_income("amount in exponent text", income(amount_minor="1e3"), 422, "validation-failed"),
+    post_income("amount as a float", income(amount_minor=12.0), 422, "validation-failed"),
+    post_income("amount as a boolean", income(amount_minor=True), 422, "validation-failed"),
+    post_income("amount null", income(amount_minor=None), 422, "validation-failed"),
+    post_income("amount too large", income(amount_minor=10**16), 422, "validation-failed"),
+    post_income("amount beyond 64 bits", income(amount_minor=10**30), 422, "validation-failed"),
+    # Currencies and platforms from the known lists only.
+    post_income("unknown currency", income(currency="XYZ"), 422, "unknown-currency"),
+    post_income("gold is not a currency", income(currency="XAU"), 422, "unknown-currency"),
+    post_income("two-letter currency", income(currency="US"), 422, "validation-failed"),
+    post_income("unknown platform", income(platform="myspace"), 422, "unknown-platform"),
+    post_income("empty platform", income(platform=""), 422, "validation-failed"),
+    # Months are YYYY-MM and not in the future.
+    post_income("month 13", income(month="2026-13"), 422, "invalid-period"),
+    post_income("month 00", income(month="2026-00"), 422, "invalid-period"),
+    post_income("two-digit year", income(month="26-01"), 422, "validation-failed"),
+    post_income("a future month", income(month="2100-01"), 422, "invalid-period"),
+    history("range from month 13", {"from": "2026-13"}, "invalid-period"),
+    history("range to a two-digit year", {"to": "26-01"}, "invalid-period"),
+    history("range from words", {"from": "sept"}, "invalid-period"),
+    history("range too long to be a month", {"from": "2026-01-01"}, "validation-failed"),
+    history("reversed range", {"from": "2026-05", "to": "2026-01"}, "invalid-period-range"),
+    # Phone numbers are E.164 with a country code.
+    request_code("phone without country code", {"phone": "4155550140"}, "invalid-phone"),
+    request_code("phone too short", {"phone": "+1555"}, "invalid-phone"),
+    request_code("phone in words", {"phone": "call me"}, "invalid-phone"),
+    request_code("empty phone", {"phone": ""}, "validation-failed"),
+    request_code("phone as a number", {"phone": 14155550140}, "validation-failed"),
+    request_code("phone longer than any", {"phone": "+1" + "4" * 40}, "validation-failed"),
+    request_code("no phone", {}, "validation-failed"),
+    Case(
+        "verify with a bad phone",
+        "POST",
+        "/v1/auth/otp/verify",
+        "anonymous",
+        422,
+        "invalid-phone",
+        json={"phone": "12", "code": "123456"},
+    ),
+    Case(
+        "verify with a code that is not six digits",
+        "POST",
+        "/v1/auth/otp/verify",
+        "anonymous",
+        422,
+        "validation-failed",
+        json={"phone": WORKER_PHONE, "code": "12a456"},
+    ),
+    Case(
+        "admin login with a malformed email",
+        "POST",
+        "/v1/auth/admin/login",
+        "anonymous",
+        401,
+        "invalid-credentials",
+        json={"email": "nobody", "password": "correct horse battery staple"},
+    ),
+    Case(
+        "admin login without a password",
+        "POST",
+        "/v1/auth/admin/login",
+        "anonymous",
+        422,
+        "validation-failed",
+        json={"email": "admin@example.org"},
+    ),
+    # Pools.
+    new_pool("pool in an unknown currency", pool_body(currency="XYZ"), "unknown-currency"),
+    new_pool("pool with an empty name", pool_body(name=""), "validation-failed"),
+    new_pool("pool with a blank name", pool_body(name="   "), "invalid-name"),
+    new_pool("pool with an unknown rule", pool_body(rules={"bonus_bp": 1}), "validation-failed"),
+    new_pool(
+        "pool rule as a string",
+        pool_body(rules={"contribution_rate_bp": "400"}),
+        "validation-failed",
+    ),
+    new_pool(
+        "pool rate over 100%",
+        pool_body(rules={"contribution_rate_bp": 10_001}),
+        "validation-failed",
+    ),
+    new_pool(
+        "pool minimum above maximum",
+        pool_body(rules={"min_contribution_minor": 900, "max_contribution_minor": 100}),
+        "invalid-pool-rules",
+    ),
+    new_pool("pool rules as text", pool_body(rules="null"), "validation-failed"),
+    new_pool("pool in no time zone", pool_body(timezone="Mars/Olympus"), "invalid-timezone"),
+    new_pool("pool in no language", pool_body(default_language="xx"), "unsupported-language"),
+    Case(
+        "join code as a number",
+        "POST",
+        "/v1/pools/join",
+        "worker",
+        422,
+        "validation-failed",
+        json={"code": 12345678},
+    ),
+    Case(
+        "join code of no pool",
+        "POST",
+        "/v1/pools/join",
+        "worker",
+        404,
+        "join-code-not-found",
+        json={"code": "NOPE1234"},
+    ),
+    # The worker's profile: valid values only, and nothing else can be set.
+    patch_me("unknown time zone", {"timezone": "Mars/Olympus"}, "invalid-timezone"),
+    patch_me("empty time zone", {"timezone": ""}, "invalid-timezone"),
+    patch_me("time zone as a path", {"timezone": "../../etc/passwd"}, "invalid-timezone"),
+    patch_me("time zone as a number", {"timezone": -5}, "validation-failed"),
+    patch_me("malformed language tag", {"language": "klingon!"}, "unsupported-language"),
+    patch_me("unsupported language", {"language": "de"}, "unsupported-language"),
+    patch_me("traditional Chinese", {"language": "zh-Hant"}, "unsupported-language"),
+    patch_me("language null", {"language": None}, "validation-failed"),
+    patch_me("blank name", {"name": "   "}, "invalid-name"),
+    patch_me("name with a control character", {"name": "Ana\x00"}, "invalid-name"),
+    patch_me("name too long", {"name": "A" * 201}, "validation-failed"),
+    patch_me("phone cannot be changed here", {"phone": "+14155550199"}, "validation-failed"),
+    patch_me("opt-out is not set here", {"sms_opted_out": True}, "validation-failed"),
+    patch_me(
+        "good name and zone, bad language: none of it applies",
+        {"name": "Ana", "timezone": "America/Mexico_City", "language": "xx"},
+        "unsupported-language",
+    ),
+    patch_me(
+        "good name and language, bad zone: none of it applies",
+        {"name": "Ana", "language": "es", "timezone": "Nowhere"},
+        "invalid-timezone",
+    ),
+    # Path ids are UUIDs: anything else names nothing.
+    Case("pool id not a UUID", "GET", "/v1/pools/not-a-uuid", "worker", 404, "not-found"),
+    Case("pool id a number", "GET", "/v1/admin/pools/12/members", "admin", 404, "not-found"),
+    # CSV statements: the first bad line rejects the whole file, and says where.
+    csv_upload(
+        "statement sent as JSON",
+        STATEMENT,
+        "validation-failed",
+        content_type="application/json",
+    ),
+    csv_upload(
+        "statement in an unknown currency",
+        STATEMENT,
+        "unknown-currency",
+        params={"currency": "XYZ"},
+    ),
+    csv_upload(
+        "empty statement",
+        "",
+        "invalid-csv",
+        detail={"line": 1, "reason": "empty-file"},
+    ),
+    csv_upload(
+        "negative line",
+        STATEMENT + "2026-09-02,lyft,5.00\n2026-09-03,lyft,-5.00\n",
+        "invalid-csv",
+        detail={"line": 4, "reason": "negative-amount", "column": "amount"},
+    ),
+    csv_upload(
+        "impossible date",
+        STATEMENT + "2026-02-30,lyft,5.00\n",
+        "invalid-csv",
+        detail={"line": 3, "reason": "invalid-date", "column": "date"},
+    ),
+    csv_upload(
+        "unknown platform",
+        STATEMENT + "2026-09-02,myspace,5.00\n",
+        "invalid-csv",
+        detail={"line": 3, "reason": "unknown-platform", "column": "platform"},
+    ),
+    csv_upload(
+        "a tenth of a cent",
+        STATEMENT + "2026-09-02,lyft,5.001\n",
+        "invalid-csv",
+        detail={"line": 3, "reason": "too-many-decimals", "column": "amount"},
+    ),
+    csv_upload(
+        "a column we would drop",
+        "date,platform,amount,currency\n2026-09-01,uber,10.00,USD\n",
+        "invalid-csv",
+        detail={"line": 1, "reason": "unexpected-column"},
+    ),
+    # Bearer tokens that do not sign anyone in.
+    Case("forged token", "GET", "/v1/me", "forged", 401, "unauthorized"),
+    Case("token from another key", "GET", "/v1/me", "other key", 401, "unauthorized"),
+    Case("expired token", "GET", "/v1/me", "expired", 401, "unauthorized"),
+    Case("expired admin token", "GET", "/v1/admin/pools", "expired admin", 401, "unauthorized"),
+    Case("token of nobody", "GET", "/v1/me", "ghost", 401, "unauthorized"),
+    Case("garbage token", "GET", "/v1/me", "garbage", 401, "unauthorized"),
+    Case("not a bearer", "GET", "/v1/me", "basic", 401, "unauthorized"),
+    Case(
+        "forged token with a good body",
+        "POST",
+        "/v1/me/income",
+        "forged",
+        401,
+        "unauthorized",
+        json=INCOME,
+    ),
+    Case(
+        "forged admin token creating a pool",
+        "POST",
+        "/v1/pools",
+        "forged",
+        401,
+        "unauthorized",
+        json=pool_body(),
+    ),
+]
+
+
+def _b64(data: bytes) -> str:
+    return base64.urlsafe_b64encode(data).rstrip(b"=").decode()
+
+
+def bearer(token: str) -> dict[str, str]:
+    return {"Authorization": f"Bearer {token}"}
+
+
+@dataclass
+class World:
+    headers: dict[str, dict[str, str]]
+    pool: dict[str, Any]
+
+
+async def make_world(api: Api) -> World:
+    admin = await api.admin_headers("admin@example.org")
+    pool = await api.create_pool(admin, name="Bay Riders", currency="USD")
+    worker = await api.worker_headers(WORKER_PHONE)
+    await join_pool(api, worker, pool["code"])
+    worker_id = uuid.UUID((await api.client.get("/v1/me", headers=worker)).json()["id"])
+    admins = (await api.client.get("/v1/admin/pools", headers=admin)).json()
+    assert [p["id"] for p in admins] == [pool["id"]]
+
+    token = worker["Authorization"].removeprefix("Bearer ")
+    payload, _, signature = token.partition(".")
+    claims = json.loads(base64.urlsafe_b64decode(payload + "=" * (-len(payload) % 4)))
+    as_admin = _b64(json.dumps({**claims, "k": "admin"}).encode())
+    an_hour_ago = utcnow() - timedelta(hours=1)
+    worker_principal = Principal(kind="worker", id=worker_id)
+    return World(
+        headers={
+            "worker": worker,
+            "admin": admin,
+            "anonymous": {},
+            # The worker's own signature on a payload that now claims to be an administrator.
+            "forged": bearer(f"{as_admin}.{signature}"),
+            "other key": bearer(issue_token("another-secret-key", worker_principal, 3600)),
+            "expired": bearer(issue_token(SECRET, worker_principal, 60, now=an_hour_ago)),
+            "expired admin": bearer(
+                issue_token(
+                    SECRET, Principal(kind="admin", id=uuid.uuid4(), role="admin"), 60, an_hour_ago
+                )
+            ),
+            "ghost": bearer(issue_token(SECRET, Principal(kind="worker", id=uuid.uuid4()), 3600)),
+            "garbage": bearer("not-a-token"),
+            "basic": {"Authorization": "Basic d29ya2VyOnNlY3JldA=="},
+        },
+        pool=pool,
+    )
+
+
+async def send(api: Api, world: World, case: Case) -> Any:
+    request: dict[str, Any] = {"headers": {**case.headers, **world.headers[case.caller]}}
+    if case.json is not None:
+        request["json"] = case.json
+    if case.content is not None:
+        request["content"] = case.content
+    if case.params is not None:
+        request["params"] = case.params
+    return await api.client.request(case.method, case.url, **request)
+
+
+async def snapshot(api: Api, world: World) -> dict[str, Any]:
+    """What a refused request could have changed, as rows and as the users see it."""
+    await api.deliver()
+    counts: dict[str, Any] = {}
+    async with api.db() as session:
+        for table in (Worker, Pool, Membership, SignInCode, IncomeRecord, OutboxMessage):
+            counts[table.__tablename__] = await session.scalar(
+                select(func.count()).select_from(table)
+            )
+    worker, admin = world.headers["worker"], world.headers["admin"]
+    counts["me"] = (await api.client.get("/v1/me", headers=worker)).json()
+    counts["income"] = (await api.client.get("/v1/me/income", headers=worker)).json()
+    counts["pools"] = (await api.client.get("/v1/admin/pools", headers=admin)).json()
+    counts["texts sent"] = len(api.sms.sent)
+    return counts
+
+
+async def test_bad_requests_get_a_problem_type_and_change_nothing(api: Api) -> None:
+    world = await make_world(api)
+    before = await snapshot(api, world)
+    assert before["income"] == {"records": [], "months": []}
+
+    failures: list[str] = []
+    for case in CASES:
+        response = await send(api, world, case)
+        try:
+            assert response.status_code < 500, f"a server error: {response.text}"
+            body = assert_problem(response, case.status, case.slug)
+            for name, value in case.detail.items():
+                assert body.get(name) == value, f"{name} should be {value!r}: {body}"
+        except AssertionError as error:
+            failures.append(f"{case.name}: {error}")
+    assert not failures, "\n".join(failures)
+
+    assert await snapshot(api, world) == before
+
+
+async def test_a_bad_line_names_its_line_and_imports_nothing_of_the_file(api: Api) -> None:
+    worker = await api.worker_headers(WORKER_PHONE)
+    good_lines = "".join(f"2026-08-{day:02d},doordash,{day}.25\n" for day in range(1, 30))
+    statement = "date,platform,amount\n" + good_lines + "2026-08-30,doordash,twelve\n"
+    response = await api.client.post(
+        "/v1/me/income/csv",
+        content=statement,
+        params={"currency": "USD"},
+        headers={**worker, "Content-Type": "text/csv"},
+    )
+    problem = assert_problem(response, 422, "invalid-csv")
+    assert (problem["line"], problem["reason"], problem["column"]) == (
+        31,
+        "invalid-amount",
+        "amount",
+    )
+    assert "line 31" in problem["detail"]
+
+    history = await api.client.get("/v1/me/income", headers=worker)
+    assert history.json() == {"records": [], "months": []}
+
+    # The same lines without the bad one go in whole: the refusal was the bad line's doing.
+    response = await api.client.post(
+        "/v1/me/income/csv",
+        content="date,platform,amount\n" + good_lines,
+        params={"currency": "USD"},
+        headers={**worker, "Content-Type": "text/csv"},
+    )
+    assert response.status_code == 201, response.text
+    assert response.json()["added"] == 29
+
+
+async def test_bodies_over_one_mebibyte_are_413_and_leave_the_key_unused(api: Api) -> None:
+    worker = await api.worker_headers(WORKER_PHONE)
+    big_json = json.dumps(income(platform="x" * ONE_MIB)).encode()
+    line = "2026-08-01,doordash,12.25\n"
+    big_csv = ("date,platform,amount\n" + line * (ONE_MIB // len(line) + 1)).encode()
+    assert len(big_json) > ONE_MIB and len(big_csv) > ONE_MIB
+
+    uploads = [
+        ("/v1/me/income", big_json, "application/json"),
+        ("/v1/me/income/csv?currency=USD", big_csv, "text/csv"),
+    ]
+    for url, body, content_type in uploads:
+        for key in (None, f"big-{content_type}"):
+            headers = {**worker, "Content-Type": content_type}
+            if key is not None:
+                headers["Idempotency-Key"] = key
+            response = await api.client.post(url, content=body, headers=headers)
+            assert_problem(response, 413, "body-too-large")
+
+    history = await api.client.get("/v1/me/income", headers=worker)
+    assert history.json() == {"records": [], "months": []}
+
+    # The refused upload did not claim its key: a retry of reasonable size is a first request.
+    response = await api.client.post(
+        "/v1/me/income",
+        json=INCOME,
+        headers={**worker, "Idempotency-Key": "big-application/json"},
+    )
+    assert response.status_code == 201, response.text
+    assert "idempotent-replayed" not in response.headers
+
+    # A body of exactly 1 MiB is within the limit.
+    almost = b"date,platform,amount\n2026-08-01,doordash,12.25\n"
+    almost += b"\n" * (ONE_MIB - len(almost))
+    response = await api.client.post(
+        "/v1/me/income/csv?currency=USD",
+        content=almost,
+        headers={**worker, "Content-Type": "text/csv"},
+    )
+    assert response.status_code == 201, response.text
+
+
+async def test_currency_codes_are_read_without_regard_to_case(api: Api) -> None:
+    """`usd` is the same currency as `USD`: the code normalises it, so it is not an error."""
+    worker = await api.worker_headers(WORKER_PHONE)
+    response = await api.client.post("/v1/me/income", json=income(currency="usd"), headers=worker)
+    assert response.status_code == 201, response.text
+    assert response.json()["currency"] == "USD"
