@@ -209,6 +209,37 @@ def price_pool(
     )
 
 
+def evaluate_rate(
+    risk: MemberRisk,
+    rules: PoolRules,
+    reserve: float,
+    rate: float,
+    *,
+    months_of_membership: NDArray[np.int64] | None = None,
+    payout_months_used: NDArray[np.int64] | None = None,
+    n_scenarios: int = 50_000,
+    seed: int = 0,
+    n_grid: int | None = None,
+) -> RuinReport:
+    """The pool's outlook at a given rate (for example the one in force), same method and
+    defaults as `price_pool`, so that its figures and the solved rate's can be compared."""
+    n = risk.n_members
+    tenure = (
+        np.full(n, rules.waiting_period_months, dtype=np.int64)
+        if months_of_membership is None
+        else months_of_membership
+    )
+    pool = CltPool(
+        risk,
+        rules,
+        months_of_membership=tenure,
+        payout_months_used=payout_months_used,
+        n_grid=_adaptive_grid(risk) if n_grid is None else n_grid,
+    )
+    pool.set_spread(rate)
+    return CltScenarios(pool, reserve, n_scenarios=n_scenarios, seed=seed).report(rate)
+
+
 def _factors(
     risk: MemberRisk, reserve: float, report: RuinReport, scenarios: CltScenarios, rate: float
 ) -> dict[str, float]:

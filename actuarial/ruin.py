@@ -57,10 +57,13 @@ def simulate_shock_paths(
 
 
 def sample_truncated_t(df: float, size: tuple[int, ...], rng: np.random.Generator) -> FloatArray:
-    """Standard Student-t draws truncated to +/- `TAIL_BOUND`, by inversion."""
-    lo = float(stats.t.cdf(-TAIL_BOUND, df))
-    u = rng.uniform(lo, 1.0 - lo, size=size)
-    return np.asarray(stats.t.ppf(u, df), dtype=np.float64)
+    """Standard Student-t draws truncated to +/- `TAIL_BOUND`, by redrawing the rare excess."""
+    e = rng.standard_t(df, size=size)
+    out = np.abs(e) > TAIL_BOUND
+    while out.any():
+        e[out] = rng.standard_t(df, size=int(out.sum()))
+        out = np.abs(e) > TAIL_BOUND
+    return np.asarray(e, dtype=np.float64)
 
 
 @dataclass(frozen=True)

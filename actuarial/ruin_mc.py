@@ -50,7 +50,8 @@ def simulate_pool(
         contrib = np.zeros((s, h))
         pay = np.zeros((s, h))
         used = np.broadcast_to(used0, (s, n)).copy()
-        deferrals = np.zeros((h, s, n))
+        # Catch-up instalments falling due in each month, from deferrals already made.
+        catchup_due = np.zeros((h + 1, s, n))
         for t in range(h):
             e = sample_truncated_t(risk.df, (s, n), rng)
             active = rng.uniform(size=(s, n)) >= risk.p_zero[None, :, t]
@@ -59,10 +60,12 @@ def simulate_pool(
             due = rules.contribution(income, rate)
             low = is_low_month(risk.baseline[None, :], income, rules)
             paid_now, _forgiven, deferred = relief_split(due, low, rules)
-            deferrals[t] = deferred
-            catchup = np.zeros((s, n))
-            for origin in range(t):
-                catchup += catchup_instalment(deferrals[origin], t - origin, rules)
+            catchup = catchup_due[t]
+            for j in range(1, h - t):
+                instalment = catchup_instalment(deferred, j, rules)
+                if not instalment.any():
+                    break
+                catchup_due[t + j] += instalment
             served = (tenure + t) >= rules.waiting_period_months
             eligible = served[None, :] & (used < rules.max_payout_months)
             payout = np.where(eligible, gross_payout(risk.baseline[None, :], income, rules), 0.0)
