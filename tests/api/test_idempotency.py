@@ -1,0 +1,206 @@
+"""`Idempotency-Key` on POSTs: a worker on a bad connection retries, and the retry must get
+the first answer without joining, importing or creating anything twice."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from typing import Any
+
+from httpx import Response
+from sqlalchemy import func, select, text, update
+
+from api.idempotency_models import IdempotencyRecord
+from core.clock import utcnow
+from income.models import IncomeRecord
+from pools.models import Membership, Pool
+from tests.api.conftest import Api, assert_problem
+
+W1 = "+14155550161"
+W2 = "+14155550162"
+REPLAYED = "idempotent-replayed"
+INCOME = {"platform": "uber", "month": "2026-09", "amount_minor": 50_000, "currency": "USD"}
+STATEMENT = "date,platform,amount\n2026-10-03,doordash,45.10\n2026-10-04,lyft,120.00\n"
+
+
+def keyed(headers: dict[str, str], key: str, **more: str) -> dict[str, str]:
+    return {**headers, "Idempotency-Key": key, **more}
+
+
+def assert_replay_of(first: Response, again: Response) -> None:
+    assert REPLAYED not in first.headers
+    assert again.headers.get(REPLAYED) == "true"
+    assert again.status_code == first.status_code
+    assert again.headers["content-type"] == first.headers["content-type"]
+    assert again.content == first.content
+
+
+async def count(api: Api, table: Any) -> int:
+    async with api.db() as session:
+        return int(await session.scalar(select(func.count()).select_from(table)) or 0)
+
+
+async def income_records(api: Api, headers: dict[str, str]) -> list[dict[str, Any]]:
+    response = await api.client.get("/v1/me/income", headers=headers)
+    assert response.status_code == 200, response.text
+    records: list[dict[str, Any]] = response.json()["records"]
+    return records
+
+
+async def set_in_flight(api: Api, key: str, started_ago: timedelta) -> None:
+    """Put the stored request for `key` back in flight, as if its first attempt were still
+    running (or had died with its process) since `started_ago`."""
+    async with api.db() as session:
+        result = await session.execute(
+            update(IdempotencyRecord)
+            .where(IdempotencyRecord.key == key)
+            .values(
+                state="in_flight",
+                response_status=None,
+                response_body=None,
+                response_content_type=None,
+                completed_at=None,
+                created_at=utcnow() - started_ago,
+            )
+        )
+        assert result.rowcount == 1  # type: ignore[attr-defined]
+        await session.commit()
+
+
+async def test_a_retry_gets_the_first_answer_and_nothing_happens_twice(api: Api) -> None:
+    admin = await api.admin_headers("coop@example.org")
+    body = {"name": "Bay Riders", "currency": "USD"}
+    first = await api.client.post("/v1/pools", json=body, headers=keyed(admin, "pool-1"))
+    assert first.status_code == 201, first.text
+    again = await api.client.post("/v1/pools", json=body, headers=keyed(admin, "pool-1"))
+    assert_replay_of(first, again)
+    assert await count(api, Pool) == 1
+    pools = (await api.client.get("/v1/admin/pools", headers=admin)).json()
+    assert [pool["id"] for pool in pools] == [first.json()["id"]]
+
+    worker = await api.worker_headers(W1)
+    code = {"code": first.json()["code"]}
+    joined = await api.client.post("/v1/pools/join", json=code, headers=keyed(worker, "join-1"))
+    assert joined.status_code == 201, joined.text
+    rejoined = await api.client.post("/v1/pools/join", json=code, headers=keyed(worker, "join-1"))
+    # Without the key a second join answers 200 "already a member"; the retry gets the 201.
+    assert_replay_of(joined, rejoined)
+    assert await count(api, Membership) == 1
+    await api.deliver()
+    welcomes = [sms for sms in api.sms.messages_to(W1) if "Bay Riders" in sms.body]
+    assert len(welcomes) == 1
+
+    recorded = await api.client.post("/v1/me/income", json=INCOME, headers=keyed(worker, "inc"))
+    assert recorded.status_code == 201, recorded.text
+    retried = await api.client.post("/v1/me/income", json=INCOME, headers=keyed(worker, "inc"))
+    assert_replay_of(recorded, retried)
+    assert len(await income_records(api, worker)) == 1
+
+    csv = keyed(worker, "statement-1", **{"Content-Type": "text/csv"})
+    imported = await api.client.post("/v1/me/income/csv", content=STATEMENT, headers=csv)
+    assert imported.status_code == 201, imported.text
+    assert imported.json()["added"] == 2
+    reimported = await api.client.post("/v1/me/income/csv", content=STATEMENT, headers=csv)
+    assert_replay_of(imported, reimported)
+    assert await count(api, IncomeRecord) == 3
+
+
+async def test_the_same_key_for_another_request_is_422_and_runs_nothing(api: Api) -> None:
+    admin = await api.admin_headers("coop@example.org")
+    body = {"name": "Bay Riders", "currency": "USD"}
+    first = await api.client.post("/v1/pools", json=body, headers=keyed(admin, "k"))
+    assert first.status_code == 201, first.text
+
+    other_body = {"name": "Night Couriers", "currency": "USD"}
+    response = await api.client.post("/v1/pools", json=other_body, headers=keyed(admin, "k"))
+    assert_problem(response, 422, "idempotency-key-reused")
+    assert REPLAYED not in response.headers
+
+    worker = await api.worker_headers(W1)
+    assert (
+        await api.client.post("/v1/me/income", json=INCOME, headers=keyed(worker, "w"))
+    ).is_success
+    other_route = await api.client.post(
+        "/v1/pools/join", json={"code": first.json()["code"]}, headers=keyed(worker, "w")
+    )
+    assert_problem(other_route, 422, "idempotency-key-reused")
+
+    assert await count(api, Pool) == 1
+    assert await count(api, Membership) == 0
+    # The first request's answer is still what a true retry gets.
+    again = await api.client.post("/v1/pools", json=body, headers=keyed(admin, "k"))
+    assert_replay_of(first, again)
+
+
+async def test_a_request_still_in_flight_is_409_until_it_is_abandoned(api: Api) -> None:
+    worker = await api.worker_headers(W1)
+    headers = keyed(worker, "slow")
+    first = await api.client.post("/v1/me/income", json=INCOME, headers=headers)
+    assert first.status_code == 201, first.text
+
+    for started_ago in (timedelta(0), timedelta(minutes=4)):
+        await set_in_flight(api, "slow", started_ago)
+        response = await api.client.post("/v1/me/income", json=INCOME, headers=headers)
+        assert_problem(response, 409, "idempotency-request-in-flight")
+    # 409 ran nothing: the one record still holds the first amount.
+    assert [r["amount_minor"] for r in await income_records(api, worker)] == [50_000]
+
+    # A first attempt "running" for over five minutes died with its process: the retry
+    # takes the key over and really runs, here as a correction of the stored month (200).
+    await set_in_flight(api, "slow", timedelta(minutes=6))
+    taken_over = await api.client.post("/v1/me/income", json=INCOME, headers=headers)
+    assert taken_over.status_code == 200, taken_over.text
+    assert REPLAYED not in taken_over.headers
+    assert len(await income_records(api, worker)) == 1
+
+    # From then on retries replay the answer of the run that completed.
+    again = await api.client.post("/v1/me/income", json=INCOME, headers=headers)
+    assert_replay_of(taken_over, again)
+
+
+async def test_keys_belong_to_their_caller(api: Api) -> None:
+    first_worker = await api.worker_headers(W1)
+    second_worker = await api.worker_headers(W2)
+    one = await api.client.post("/v1/me/income", json=INCOME, headers=keyed(first_worker, "k1"))
+    two = await api.client.post("/v1/me/income", json=INCOME, headers=keyed(second_worker, "k1"))
+    assert one.status_code == two.status_code == 201, (one.text, two.text)
+    assert REPLAYED not in two.headers
+    assert one.json()["id"] != two.json()["id"]
+    assert [r["id"] for r in await income_records(api, first_worker)] == [one.json()["id"]]
+    assert [r["id"] for r in await income_records(api, second_worker)] == [two.json()["id"]]
+
+
+async def test_invalid_keys_are_400_and_run_nothing(api: Api) -> None:
+    worker = await api.worker_headers(W1)
+    for key in ("", "   ", "k" * 256, "tab\there"):
+        response = await api.client.post("/v1/me/income", json=INCOME, headers=keyed(worker, key))
+        assert_problem(response, 400, "invalid-idempotency-key")
+    assert await income_records(api, worker) == []
+    assert await count(api, IdempotencyRecord) == 0
+
+    longest = "k" * 255
+    response = await api.client.post("/v1/me/income", json=INCOME, headers=keyed(worker, longest))
+    assert response.status_code == 201, response.text
+    again = await api.client.post("/v1/me/income", json=INCOME, headers=keyed(worker, longest))
+    assert_replay_of(response, again)
+
+
+async def test_a_server_error_is_not_stored_so_the_retry_runs(api: Api) -> None:
+    worker = await api.worker_headers(W1)
+    headers = keyed(worker, "flaky")
+    # Take the income table away for a moment: the request fails on our side.
+    async with api.db() as session:
+        await session.execute(text("ALTER TABLE income_records RENAME TO income_records_away"))
+        await session.commit()
+    try:
+        failed = await api.client.post("/v1/me/income", json=INCOME, headers=headers)
+    finally:
+        async with api.db() as session:
+            await session.execute(text("ALTER TABLE income_records_away RENAME TO income_records"))
+            await session.commit()
+    assert_problem(failed, 500, "internal-error")
+    assert await count(api, IdempotencyRecord) == 0
+
+    retried = await api.client.post("/v1/me/income", json=INCOME, headers=headers)
+    assert retried.status_code == 201, retried.text
+    assert REPLAYED not in retried.headers
+    assert len(await income_records(api, worker)) == 1
