@@ -19,7 +19,7 @@ from tests.notifications.outbox_helpers import (
 )
 
 
-async def _wait_for(condition: Callable[[], bool], seconds: float = 5.0) -> None:
+async def _wait_for(condition: Callable[[], bool], seconds: float = 20.0) -> None:
     async with asyncio.timeout(seconds):
         while not condition():  # noqa: ASYNC110  (state owned by the worker's task)
             await asyncio.sleep(0.01)
