@@ -20,19 +20,28 @@ from i18n.languages import (
     choose_language,
     normalize_language,
 )
-from i18n.registry import TEMPLATES, Command
-from i18n.render import TemplateError, render_sms, render_web, sms_safe
+from i18n.registry import PROBLEM_TITLES, TEMPLATES, Command
+from i18n.render import (
+    TemplateError,
+    UnknownProblemType,
+    problem_title,
+    render_sms,
+    render_web,
+    sms_safe,
+)
 from i18n.sms import SmsText, is_gsm7, sms_encoding
 
 __all__ = [
     "DEFAULT_LANGUAGE",
     "LANGUAGES",
+    "PROBLEM_TITLES",
     "SUPPORTED_LANGUAGES",
     "TEMPLATES",
     "Command",
     "Keyword",
     "SmsText",
     "TemplateError",
+    "UnknownProblemType",
     "UnsupportedLanguage",
     "babel_locale",
     "choose_language",
@@ -40,6 +49,7 @@ __all__ = [
     "match_keyword",
     "normalize_language",
     "parse_language_choice",
+    "problem_title",
     "render_sms",
     "render_web",
     "sms_encoding",

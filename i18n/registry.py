@@ -161,6 +161,69 @@ KEYWORDS: dict[Command, Message] = {
     Command.START: msg("keyword", "START"),
 }
 
+# The heading of each RFC 9457 problem the API answers with, by its `type` slug. The
+# context names the slug, so two problems that share an English title can still part ways
+# in a language that needs it. Titles take no values. The English text is the `title` of
+# the error class (or of the API's generic problem) and a test holds the two together.
+PROBLEM_TITLES: dict[str, Message] = {
+    message.context.removeprefix("problem."): message
+    for message in (
+        msg("problem.error", "Request failed"),
+        msg("problem.http-error", "Request failed"),
+        msg("problem.bad-request", "The request could not be read"),
+        msg("problem.malformed-json", "The body is not valid JSON"),
+        msg("problem.validation-failed", "The request is not valid"),
+        msg("problem.unauthorized", "Sign-in required"),
+        msg("problem.forbidden", "Not allowed"),
+        msg("problem.not-found", "Not found"),
+        msg("problem.method-not-allowed", "Method not allowed"),
+        msg("problem.conflict", "Conflict"),
+        msg("problem.body-too-large", "The request body is too large"),
+        msg("problem.unsupported-media-type", "Unsupported media type"),
+        msg("problem.rate-limited", "Too many requests"),
+        msg("problem.internal-error", "Something went wrong on our side"),
+        msg("problem.not-ready", "The database is not reachable"),
+        msg("problem.invalid-idempotency-key", "The Idempotency-Key header is not valid"),
+        msg(
+            "problem.idempotency-key-reused",
+            "This Idempotency-Key was used for a different request",
+        ),
+        msg(
+            "problem.idempotency-request-in-flight",
+            "A request with this Idempotency-Key is still being processed",
+        ),
+        msg("problem.invalid-amount", "The amount is not valid"),
+        msg("problem.unknown-currency", "The currency is not a known ISO 4217 code"),
+        msg("problem.invalid-period", "The month is not valid"),
+        msg("problem.invalid-period-range", "The month range is not valid"),
+        msg("problem.invalid-phone", "The phone number is not valid"),
+        msg("problem.unsupported-language", "The language is not supported"),
+        msg("problem.invalid-code", "The sign-in code is wrong or has expired"),
+        msg("problem.too-many-attempts", "Too many wrong codes; ask for a new one"),
+        msg("problem.too-many-codes", "Too many sign-in codes for this phone; try again later"),
+        msg("problem.invalid-credentials", "Email or password is wrong"),
+        msg("problem.join-code-not-found", "No pool has that join code"),
+        msg("problem.membership-suspended", "Your membership of this pool is suspended"),
+        msg("problem.invalid-timezone", "The time zone is not a known IANA zone"),
+        msg("problem.invalid-name", "The name is not valid"),
+        msg("problem.weak-password", "The password is too short"),
+        msg("problem.invalid-pool-rules", "The pool's rules are not valid"),
+        msg("problem.unknown-platform", "The platform is not a known one"),
+        msg("problem.invalid-csv", "The CSV statement was rejected"),
+        msg("problem.ledger-error", "The ledger refused the transfer"),
+        msg("problem.invalid-transfer", "The transfer is not valid"),
+        msg(
+            "problem.currency-mismatch",
+            "The transfer and its accounts are not in the same currency",
+        ),
+        msg("problem.insufficient-funds", "The account does not hold enough money"),
+        msg("problem.account-not-found", "The ledger account does not exist"),
+        msg("problem.transfer-not-found", "The transfer does not exist"),
+        msg("problem.transfer-id-conflict", "A different transfer was already posted with this id"),
+        msg("problem.already-reversed", "The transfer has already been reversed"),
+    )
+}
+
 _TEMPLATES: tuple[Template, ...] = (
     Template(
         "auth.sign_in_code",
@@ -319,9 +382,10 @@ TEMPLATES: dict[str, Template] = {template.id: template for template in _TEMPLAT
 
 
 def all_messages() -> list[Message]:
-    """Every catalog entry: templates, choice texts and keywords."""
+    """Every catalog entry: templates, choice texts, keywords and problem titles."""
     messages = [template.message for template in _TEMPLATES]
     for codes in CHOICES.values():
         messages.extend(codes.values())
     messages.extend(KEYWORDS.values())
+    messages.extend(PROBLEM_TITLES.values())
     return messages

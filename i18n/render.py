@@ -15,12 +15,17 @@ from core.periods import Period
 from i18n import formatting
 from i18n.catalogs import translations
 from i18n.languages import LANGUAGES, normalize_language
-from i18n.registry import CHOICES, TEMPLATES, Message, Template, Value, ValueSpec
+from i18n.registry import CHOICES, PROBLEM_TITLES, TEMPLATES, Message, Template, Value, ValueSpec
 from i18n.sms import SmsText, fold_accents, gsm_punctuation, is_gsm7, measure, plain_spaces
 
 
 class TemplateError(TypeError):
     """A caller passed a template the wrong values: a bug in Mutua, not bad user input."""
+
+
+class UnknownProblemType(LookupError):
+    """A problem slug with no title in the registry: a bug in Mutua (add it to
+    `i18n.registry.PROBLEM_TITLES` and translate it), never answered in English by default."""
 
 
 def translate(message: Message, language: str, number: int | None = None) -> str:
@@ -136,3 +141,15 @@ def render_sms(template: str, language: str, **values: Value) -> SmsText:
         budget=TEMPLATES[template].budget_for(gsm7_language),
         characters=characters,
     )
+
+
+def problem_title(slug: str, language: str) -> str:
+    """The heading of the API problem `slug` in a supported language (a BCP-47 tag).
+
+    Raises `UnknownProblemType` for a slug the registry lacks and `UnsupportedLanguage` for
+    a tag Mutua has no catalog for; the caller decides what to fall back to, out loud.
+    """
+    message = PROBLEM_TITLES.get(slug)
+    if message is None:
+        raise UnknownProblemType(f"no problem title for {slug!r}")
+    return translate(message, normalize_language(language))
