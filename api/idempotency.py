@@ -14,14 +14,16 @@ from collections.abc import Awaitable, Callable, MutableMapping
 from datetime import timedelta
 from typing import Any
 
+import msgspec
 from sqlalchemy import delete, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from api.idempotency_models import IdempotencyRecord
+from api.problems import PROBLEM_JSON, problem_body, problem_language
 from api.tokens import bearer_token, read_token
 from core.clock import utcnow
-from core.errors import PROBLEM_BASE, MutuaError
+from core.errors import MutuaError
 
 Scope = MutableMapping[str, Any]
 Message = MutableMapping[str, Any]
@@ -39,15 +41,19 @@ class BodyTooLarge(Exception):
     pass
 
 
-def _problem(status: int, slug: str, title: str, detail: str) -> tuple[int, bytes]:
-    import msgspec
-
-    body = {"type": PROBLEM_BASE + slug, "title": title, "status": status, "detail": detail}
+def _problem(status: int, slug: str, title: str, detail: str, language: str) -> tuple[int, bytes]:
+    """A problem titled in `language` (`title` is the English fallback), as `api.problems`."""
+    body = problem_body(status, slug, title, detail, language)
     return status, msgspec.json.encode(body)
 
 
 async def _send_response(
-    send: Send, status: int, body: bytes, content_type: str, replayed: bool = False
+    send: Send,
+    status: int,
+    body: bytes,
+    content_type: str,
+    replayed: bool = False,
+    language: str | None = None,
 ) -> None:
     headers = [
         (b"content-type", content_type.encode()),
@@ -55,6 +61,9 @@ async def _send_response(
     ]
     if replayed:
         headers.append((b"idempotent-replayed", b"true"))
+    if language is not None:
+        headers.append((b"content-language", language.encode()))
+        headers.append((b"vary", b"Accept-Language"))
     await send({"type": "http.response.start", "status": status, "headers": headers})
     await send({"type": "http.response.body", "body": body})
 
@@ -90,30 +99,46 @@ class IdempotencyMiddleware:
             await self.app(scope, receive, send)
             return
         key = raw_key.decode("latin-1").strip()
+        accept_language = headers.get(b"accept-language", b"").decode("latin-1")
+        language = problem_language(accept_language)
         if not key or len(key) > MAX_KEY_LENGTH or not key.isprintable():
             status, body = _problem(
                 400,
                 "invalid-idempotency-key",
                 "The Idempotency-Key header is not valid",
                 f"use 1 to {MAX_KEY_LENGTH} printable characters, such as a UUID",
+                language,
             )
-            await _send_response(send, status, body, "application/problem+json")
+            await _send_response(send, status, body, PROBLEM_JSON, language=language)
             return
         state = scope["app"].state
         try:
             body = await _read_body(receive, state.settings.max_body_bytes)
         except BodyTooLarge:
             status, problem = _problem(
-                413, "body-too-large", "The request body is too large", "the limit is 1 MiB"
+                413,
+                "body-too-large",
+                "The request body is too large",
+                "the limit is 1 MiB",
+                language,
             )
-            await _send_response(send, status, problem, "application/problem+json")
+            await _send_response(send, status, problem, PROBLEM_JSON, language=language)
             return
         principal = self._principal(scope, headers, state.settings.secret_key)
         digest = self._digest(scope, headers, body)
         factory: async_sessionmaker[AsyncSession] = state.session_factory
-        outcome = await self._claim(factory, principal, key, scope, digest)
+        outcome = await self._claim(factory, principal, key, scope, digest, language)
         if outcome is not None:
-            await _send_response(send, *outcome[:2], outcome[2], replayed=outcome[3])
+            status, answer, content_type, replayed = outcome
+            # A replay is the first response as it was; a refusal here is a fresh problem.
+            await _send_response(
+                send,
+                status,
+                answer,
+                content_type,
+                replayed=replayed,
+                language=None if replayed else language,
+            )
             return
         await self._run_and_store(factory, principal, key, body, scope, receive, send)
 
@@ -147,6 +172,7 @@ class IdempotencyMiddleware:
         key: str,
         scope: Scope,
         digest: str,
+        language: str,
     ) -> tuple[int, bytes, str, bool] | None:
         """None if this request now owns the key; else the response to send instead."""
         async with factory() as session:
@@ -171,7 +197,7 @@ class IdempotencyMiddleware:
                 )
             )
             if record is None:  # the other request failed and released the key meanwhile
-                return await self._claim(factory, principal, key, scope, digest)
+                return await self._claim(factory, principal, key, scope, digest, language)
             if record.request_hash != digest:
                 return (
                     *_problem(
@@ -179,8 +205,9 @@ class IdempotencyMiddleware:
                         "idempotency-key-reused",
                         "This Idempotency-Key was used for a different request",
                         "use a new key for a new request",
+                        language,
                     ),
-                    "application/problem+json",
+                    PROBLEM_JSON,
                     False,
                 )
             if record.state == "in_flight":
@@ -189,15 +216,16 @@ class IdempotencyMiddleware:
                         delete(IdempotencyRecord).where(IdempotencyRecord.id == record.id)
                     )
                     await session.commit()
-                    return await self._claim(factory, principal, key, scope, digest)
+                    return await self._claim(factory, principal, key, scope, digest, language)
                 return (
                     *_problem(
                         409,
                         "idempotency-request-in-flight",
                         "A request with this Idempotency-Key is still being processed",
                         "retry in a moment to get its response",
+                        language,
                     ),
-                    "application/problem+json",
+                    PROBLEM_JSON,
                     False,
                 )
             return (

@@ -3,6 +3,22 @@
 Litestar's own errors (bad JSON, unknown fields, wrong types, oversized bodies, unknown
 routes) are mapped here too, so a client never has to parse two error shapes and nothing a
 caller sends can produce a bare 500.
+
+What each member is for, and who reads it:
+- `type` is the stable identifier (`https://mutua.coop/problems/<slug>`): clients branch on
+  it, never on the wording.
+- `title` is the heading a person sees, so it is in the caller's language, from the i18n
+  catalogs (`i18n.problem_title`), and the response says which with `Content-Language`
+  (and `Vary: Accept-Language`).
+- `detail` is developer-facing English, free to improve, never shown to workers as is.
+
+The language is the first supported one in the request's `Accept-Language`, else English.
+The worker's saved language is not looked up here: exception handlers run synchronously,
+with no database session, and may be answering precisely because the database failed, so a
+query here would slow or break every error. Mutua's own clients send the worker's language
+(`GET /v1/me` returns it) as `Accept-Language`, which makes the two agree. A slug missing from
+the catalogs is a bug the tests catch; should one slip through, its English title is sent
+and the miss is logged, rather than turning an error into a 500.
 """
 
 from __future__ import annotations
@@ -22,6 +38,7 @@ from litestar.exceptions import (
 from litestar.status_codes import HTTP_500_INTERNAL_SERVER_ERROR
 
 from core.errors import PROBLEM_BASE, MutuaError
+from i18n import UnknownProblemType, choose_language, problem_title
 
 PROBLEM_JSON = "application/problem+json"
 logger = logging.getLogger("mutua.api")
@@ -40,22 +57,76 @@ _SLUGS_BY_STATUS = {
 }
 
 
-def problem(
-    status: int, slug: str, title: str, detail: str | None = None, **extra: Any
-) -> Response[dict[str, Any]]:
-    body: dict[str, Any] = {"type": PROBLEM_BASE + slug, "title": title, "status": status}
+def problem_language(accept_language: str | None) -> str:
+    """The supported language to title a problem in: `Accept-Language`'s best, else English."""
+    return choose_language(
+        chosen=None, accept_language=accept_language, phone_e164=None, pool_default=None
+    )
+
+
+def localized_title(slug: str, english: str, language: str) -> str:
+    """The problem's title in `language`; its English title (logged) if the slug has none."""
+    try:
+        return problem_title(slug, language)
+    except UnknownProblemType:
+        logger.error("problem %r has no title in the catalogs; answering in English", slug)
+        return english
+
+
+def problem_body(
+    status: int, slug: str, title: str, detail: str | None, language: str
+) -> dict[str, Any]:
+    """The RFC 9457 members every problem has; `title` is the English fallback."""
+    body: dict[str, Any] = {
+        "type": PROBLEM_BASE + slug,
+        "title": localized_title(slug, title, language),
+        "status": status,
+    }
     if detail:
         body["detail"] = detail
+    return body
+
+
+def _respond(
+    status: int,
+    slug: str,
+    title: str,
+    detail: str | None,
+    extra: dict[str, Any],
+    request: Request[Any, Any, Any] | None,
+) -> Response[dict[str, Any]]:
+    accept = request.headers.get("accept-language") if request is not None else None
+    language = problem_language(accept)
+    body = problem_body(status, slug, title, detail, language)
     body.update({key: value for key, value in extra.items() if value is not None})
-    return Response(content=body, status_code=status, media_type=PROBLEM_JSON)
+    headers = {"Content-Language": language}
+    if request is not None:
+        headers["Vary"] = "Accept-Language"
+    return Response(content=body, status_code=status, media_type=PROBLEM_JSON, headers=headers)
 
 
-def mutua_error_handler(_: Request[Any, Any, Any], exc: MutuaError) -> Response[dict[str, Any]]:
-    return problem(exc.status, exc.slug, exc.title, exc.detail, **exc.extra)
+def problem(
+    status: int,
+    slug: str,
+    title: str,
+    detail: str | None = None,
+    *,
+    request: Request[Any, Any, Any] | None = None,
+    **extra: Any,
+) -> Response[dict[str, Any]]:
+    """A problem response; titled in the request's language when `request` is given, else in
+    English (`title` is the English text, used as is only if the catalogs lack the slug)."""
+    return _respond(status, slug, title, detail, extra, request)
+
+
+def mutua_error_handler(
+    request: Request[Any, Any, Any], exc: MutuaError
+) -> Response[dict[str, Any]]:
+    return _respond(exc.status, exc.slug, exc.title, exc.detail, exc.extra, request)
 
 
 def validation_handler(
-    _: Request[Any, Any, Any], exc: ValidationException
+    request: Request[Any, Any, Any], exc: ValidationException
 ) -> Response[dict[str, Any]]:
     """Litestar's 400 for unreadable or ill-typed bodies and parameters.
 
@@ -65,14 +136,20 @@ def validation_handler(
     errors = exc.extra if isinstance(exc.extra, list) else None
     detail = str(exc.detail)
     if "JSON is malformed" in detail or ("decode" in detail.lower() and not errors):
-        return problem(400, "malformed-json", "The body is not valid JSON", detail)
-    return problem(422, "validation-failed", "The request is not valid", detail, errors=errors)
+        return problem(400, "malformed-json", "The body is not valid JSON", detail, request=request)
+    return problem(
+        422, "validation-failed", "The request is not valid", detail, request=request, errors=errors
+    )
 
 
-def http_error_handler(_: Request[Any, Any, Any], exc: HTTPException) -> Response[dict[str, Any]]:
+def http_error_handler(
+    request: Request[Any, Any, Any], exc: HTTPException
+) -> Response[dict[str, Any]]:
     if exc.status_code == 400 and isinstance(exc.__cause__, SerializationException):
         # Litestar reports a body it cannot decode as a plain 400 raised from this.
-        return problem(400, "malformed-json", "The body is not valid JSON", str(exc.detail))
+        return problem(
+            400, "malformed-json", "The body is not valid JSON", str(exc.detail), request=request
+        )
     slug, title = _SLUGS_BY_STATUS.get(exc.status_code, ("http-error", "Request failed"))
     if isinstance(exc, NotFoundException):
         slug, title = _SLUGS_BY_STATUS[404]
@@ -82,8 +159,11 @@ def http_error_handler(_: Request[Any, Any, Any], exc: HTTPException) -> Respons
         slug, title = _SLUGS_BY_STATUS[403]
     if exc.status_code >= 500:
         logger.error("HTTP error %s: %s", exc.status_code, exc.detail)
-        return problem(exc.status_code, "internal-error", "Something went wrong on our side")
-    return problem(exc.status_code, slug, title, str(exc.detail) if exc.detail else None)
+        return problem(
+            exc.status_code, "internal-error", "Something went wrong on our side", request=request
+        )
+    detail = str(exc.detail) if exc.detail else None
+    return problem(exc.status_code, slug, title, detail, request=request)
 
 
 def unexpected_error_handler(
@@ -91,7 +171,10 @@ def unexpected_error_handler(
 ) -> Response[dict[str, Any]]:
     logger.exception("unhandled error on %s %s", request.method, request.url.path, exc_info=exc)
     return problem(
-        HTTP_500_INTERNAL_SERVER_ERROR, "internal-error", "Something went wrong on our side"
+        HTTP_500_INTERNAL_SERVER_ERROR,
+        "internal-error",
+        "Something went wrong on our side",
+        request=request,
     )
 
 
@@ -102,4 +185,11 @@ EXCEPTION_HANDLERS: dict[type[Exception] | int, Any] = {
     Exception: unexpected_error_handler,
 }
 
-__all__ = ["EXCEPTION_HANDLERS", "PROBLEM_JSON", "MediaType", "problem"]
+__all__ = [
+    "EXCEPTION_HANDLERS",
+    "PROBLEM_JSON",
+    "MediaType",
+    "problem",
+    "problem_body",
+    "problem_language",
+]
