@@ -5,6 +5,9 @@ statement twice. The first request with a key is recorded as in flight before it
 response is stored when it completes. A replay returns that response; the same key with a
 different body is 422; a replay while the first is still running is 409. Server errors are
 not stored, so the client may retry them.
+
+Routes with `opt={"idempotency": False}` (sign-in) are left alone: their answers are
+access tokens, which must not rest in a table, and their retries are safe by design.
 """
 
 from __future__ import annotations
@@ -91,6 +94,10 @@ class IdempotencyMiddleware:
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http" or scope["method"] != "POST":
+            await self.app(scope, receive, send)
+            return
+        handler = scope.get("route_handler")
+        if handler is not None and handler.opt.get("idempotency") is False:
             await self.app(scope, receive, send)
             return
         headers = dict(scope.get("headers") or [])

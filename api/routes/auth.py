@@ -19,6 +19,9 @@ class AuthController(Controller):
     path = "/v1/auth"
     tags = ["auth"]
     security: list[dict[str, list[str]]] = []
+    # Answers hold access tokens, which the idempotency table must never store; a retried
+    # sign-in is safe anyway (codes are capped and single-use).
+    opt = {"idempotency": False}
 
     @post("/otp", status_code=HTTP_202_ACCEPTED, summary="Text a sign-in code to a phone")
     async def request_code(
