@@ -13,7 +13,7 @@ from api.idempotency_models import IdempotencyRecord
 from core.clock import utcnow
 from income.models import IncomeRecord
 from pools.models import Membership, Pool
-from tests.api.conftest import Api, assert_problem
+from tests.api.conftest import ADMIN_PASSWORD, Api, assert_problem
 
 W1 = "+14155550161"
 W2 = "+14155550162"
@@ -204,3 +204,24 @@ async def test_a_server_error_is_not_stored_so_the_retry_runs(api: Api) -> None:
     assert retried.status_code == 201, retried.text
     assert REPLAYED not in retried.headers
     assert len(await income_records(api, worker)) == 1
+
+
+async def test_sign_in_answers_are_never_stored_with_their_key(api: Api) -> None:
+    """They carry access tokens; a table of them would sign in whoever reads it."""
+    sent = await api.client.post(
+        "/v1/auth/otp", json={"phone": W1}, headers={"Idempotency-Key": "otp"}
+    )
+    assert sent.status_code == 202, sent.text
+    body = {"phone": W1, "code": await api.last_code(W1)}
+    headers = {"Idempotency-Key": "verify"}
+    signed_in = await api.client.post("/v1/auth/otp/verify", json=body, headers=headers)
+    assert signed_in.status_code == 200, signed_in.text
+    await api.admin_headers("coop@example.org")
+    login = {"email": "coop@example.org", "password": ADMIN_PASSWORD}
+    admin = await api.client.post("/v1/auth/admin/login", json=login, headers=headers)
+    assert admin.status_code == 200, admin.text
+    assert await count(api, IdempotencyRecord) == 0
+
+    # A retry is a new attempt: the code was used, so it is refused, not answered with a token.
+    retried = await api.client.post("/v1/auth/otp/verify", json=body, headers=headers)
+    assert_problem(retried, 401, "invalid-code")
