@@ -55,6 +55,8 @@ _SLUGS_BY_STATUS = {
     422: ("validation-failed", "The request is not valid"),
     429: ("rate-limited", "Too many requests"),
 }
+_OTHER_STATUS = ("http-error", "Request failed")
+"""For an HTTP error status none of the above names."""
 
 
 def problem_language(accept_language: str | None) -> str:
@@ -150,7 +152,7 @@ def http_error_handler(
         return problem(
             400, "malformed-json", "The body is not valid JSON", str(exc.detail), request=request
         )
-    slug, title = _SLUGS_BY_STATUS.get(exc.status_code, ("http-error", "Request failed"))
+    slug, title = _SLUGS_BY_STATUS.get(exc.status_code, _OTHER_STATUS)
     if isinstance(exc, NotFoundException):
         slug, title = _SLUGS_BY_STATUS[404]
     elif isinstance(exc, NotAuthorizedException):
