@@ -177,9 +177,11 @@ def price_pool(
 ) -> PricingResult:
     """The contribution rate for which P(reserve runs out within the horizon) <= target.
 
-    `reserve` is the pool's reserve today, in currency units. Members with unknown tenure
-    are taken as past the waiting period, and their payout months used as zero (the pool's
-    cautious side). The conditional central-limit method is used; see `ruin_clt`.
+    `reserve` is the pool's reserve today, in currency units. `months_of_membership`
+    (default: everyone past the waiting period, the pool's cautious side) makes new members
+    wait; `payout_months_used` (default zero, also cautious) counts against each member's
+    limit for the whole horizon, since when those months roll off is not known here.
+    The conditional central-limit method is used; see `ruin_clt`.
     """
     n = risk.n_members
     tenure = (

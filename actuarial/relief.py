@@ -67,7 +67,9 @@ def relief_split(
 def instalment_size(deferred: ArrayLike, rules: PoolRules) -> FloatArray:
     """The regular catch-up instalment: an equal share over the catch-up months, capped."""
     d = np.maximum(np.asarray(deferred, dtype=np.float64), 0.0)
-    return np.minimum(d / rules.catchup_months, rules.catchup_cap)
+    a = np.minimum(d / rules.catchup_months, rules.catchup_cap)
+    # An amount too small to split (it underflows) is caught up in one go.
+    return np.where((a == 0.0) & (d > 0.0), d, a)
 
 
 def catchup_instalment(

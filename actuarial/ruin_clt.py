@@ -24,8 +24,10 @@ from __future__ import annotations
 
 import os
 import threading
+from collections.abc import Callable, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
+from typing import TypeVar
 
 import numpy as np
 from numpy.typing import NDArray
@@ -42,6 +44,8 @@ from actuarial.ruin_grid import (
 )
 
 FloatArray = NDArray[np.float64]
+_T = TypeVar("_T")
+_R = TypeVar("_R")
 
 SPREAD_SAMPLE = 4096
 """Members sampled to estimate the spread of contributions in pools larger than this."""
@@ -63,12 +67,12 @@ def barycentric_weights(x: FloatArray, nodes: FloatArray, weights: FloatArray) -
     """Interpolation weights (..., n) so that f(x) ~ weights @ f(nodes)."""
     if nodes.size == 1:
         return np.ones((*x.shape, 1))
-    d = x[..., None] - nodes
+    out = np.subtract(x[..., None], nodes)
     # A point exactly on a node would divide by zero; nudging it by a hair changes nothing.
-    d[d == 0.0] = 1e-300
-    raw = weights / d
-    raw /= raw.sum(axis=-1, keepdims=True)
-    return np.asarray(raw)
+    out[out == 0.0] = 1e-300
+    np.divide(weights, out, out=out)
+    out /= out.sum(axis=-1, keepdims=True)
+    return out
 
 
 @dataclass(frozen=True)
@@ -86,6 +90,16 @@ def _cross(a: FloatArray, b: FloatArray) -> FloatArray:
 
 def _workers() -> int:
     return max(1, min(4, os.cpu_count() or 1))
+
+
+def _map(fn: Callable[[_T], _R], items: Sequence[_T]) -> list[_R]:
+    """Map over blocks, on the machine's cores when there is more than one block: numpy
+    releases the GIL inside its loops, so blocks of members price in parallel."""
+    workers = _workers()
+    if workers == 1 or len(items) < 2:
+        return [fn(item) for item in items]
+    with ThreadPoolExecutor(workers) as ex:
+        return list(ex.map(fn, items))
 
 
 class CltPool:
@@ -138,8 +152,7 @@ class CltPool:
             jobs.append((block, served, left))
         self.payout_mean = np.zeros((h, g, g))
         self.payout_var = np.zeros((h, g, g))
-        with ThreadPoolExecutor(_workers()) as ex:
-            self._cache = list(ex.map(lambda job: self._payout_block(*job), jobs))
+        self._cache = _map(lambda job: self._payout_block(*job), jobs)
         # The spread of contributions is a sum of per-member variances: a random sample of
         # members, scaled up, estimates it to within a percent or two, which is ample for a
         # second-order term, and spares a costly pass over every member at every rate.
@@ -194,11 +207,10 @@ class CltPool:
                 weight * _cross(cs.paid_x_cov, bc.eligible),
             )
 
-        with ThreadPoolExecutor(_workers()) as ex:
-            for pv, dv, cv in ex.map(one, self._spread_blocks):
-                paid_var += pv
-                deferred_var += dv
-                cov += cv
+        for pv, dv, cv in _map(one, self._spread_blocks):
+            paid_var += pv
+            deferred_var += dv
+            cov += cv
         self.paid_var, self.deferred_var, self.paid_x_cov = paid_var, deferred_var, cov
         self.spread_rate = rate
 
@@ -223,10 +235,9 @@ class CltPool:
             )
             return weight * p.sum(axis=0), weight * d.sum(axis=0)
 
-        with ThreadPoolExecutor(_workers()) as ex:
-            for p, d in ex.map(one, jobs):
-                paid += p
-                deferred += d
+        for p, d in _map(one, jobs):
+            paid += p
+            deferred += d
         return paid, deferred
 
 
@@ -287,58 +298,69 @@ class CltScenarios:
 
     def _pair(self, table: FloatArray) -> FloatArray:
         """Interpolate an (h, G, G) table at each scenario's (z_t, running mean of z)."""
-        h, s = self.wz.shape[:2]
-        out = np.empty((s, h))
-        for t in range(h):
-            # einsum, not BLAS: tall, thin products are faster without OpenBLAS threads.
-            tmp = np.einsum("sg,gk->sk", self.wz[t], table[t])
-            out[:, t] = np.einsum("sk,sk->s", tmp, self.wb[t])
-        return out
+        # einsum, not BLAS: tall, thin products are faster without OpenBLAS threads.
+        tmp = np.einsum("tsg,tgk->tsk", self.wz, table)
+        return np.asarray(np.einsum("tsk,tsk->st", tmp, self.wb))
 
     def _single(self, table: FloatArray) -> FloatArray:
         """Interpolate an (h, G) table at each scenario's z_t."""
-        h, s = self.wz.shape[:2]
-        out = np.empty((s, h))
-        for t in range(h):
-            out[:, t] = np.einsum("sg,g->s", self.wz[t], table[t])
-        return out
+        return np.asarray(np.einsum("tsg,tg->st", self.wz, table))
 
     def _spread(self) -> None:
+        """Rate-independent parts of each scenario's path, refreshed when the pool's spread
+        changes: the noise term and the reserve path before contributions."""
         pool = self.pool
         if pool.spread_rate is None:
             pool.set_spread(pool.rules.contribution_rate)
-        if self._spread_rate != pool.spread_rate:
-            self.cov = self._pair(pool.paid_x_cov)
-            self.paid_var = self._single(pool.paid_var)
-            self.deferred_var = self._single(pool.deferred_var)
-            self._spread_rate = pool.spread_rate
+        if self._spread_rate == pool.spread_rate:
+            return
+        deferred_var = self._single(pool.deferred_var)
+        k = pool.rules.catchup_months
+        h = deferred_var.shape[1]
+        catchup_var = np.zeros_like(deferred_var)
+        for j in range(1, min(k, h - 1) + 1):
+            catchup_var[:, j:] += deferred_var[:, :-j] / (k * k)
+        var = (
+            self._single(pool.paid_var)
+            + catchup_var
+            + self.payout_var
+            - 2.0 * self._pair(pool.paid_x_cov)
+        )
+        self.sd = np.sqrt(np.maximum(var, 0.0))
+        self.wobble = self.sd * self.noise
+        self.before_contributions = self.reserve + np.cumsum(self.wobble - self.payout, axis=1)
+        self._spread_rate = pool.spread_rate
+
+    def expected_contributions(self, rate: float) -> FloatArray:
+        """Given each scenario's shock path, expected contributions received each month
+        (paid now plus catch-ups of earlier deferrals), (n_scenarios, h)."""
+        paid_sum, deferred_sum = self.sums(rate)
+        contributions = self._single(paid_sum)
+        deferred = self._single(deferred_sum)
+        k = self.pool.rules.catchup_months
+        h = contributions.shape[1]
+        for j in range(1, min(k, h - 1) + 1):
+            contributions[:, j:] += deferred[:, :-j] / k
+        return contributions
 
     def conditional_moments(self, rate: float) -> tuple[FloatArray, FloatArray, FloatArray]:
         """Given each scenario's shock path: mean and standard deviation of the monthly net
         flow, and expected contributions (catch-ups included), all (n_scenarios, h)."""
         self._spread()
-        paid_sum, deferred_sum = self.sums(rate)
-        paid = self._single(paid_sum)
-        deferred = self._single(deferred_sum)
-        k = self.pool.rules.catchup_months
-        h = paid.shape[1]
-        catchup = np.zeros_like(paid)
-        deferred_var = np.zeros_like(paid)
-        for j in range(1, min(k, h - 1) + 1):
-            catchup[:, j:] += deferred[:, :-j] / k
-            deferred_var[:, j:] += self.deferred_var[:, :-j] / (k * k)
-        var = self.paid_var + deferred_var + self.payout_var - 2.0 * self.cov
-        contributions = paid + catchup
-        return contributions - self.payout, np.sqrt(np.maximum(var, 0.0)), contributions
+        contributions = self.expected_contributions(rate)
+        return contributions - self.payout, self.sd, contributions
 
     def flows(self, rate: float) -> tuple[FloatArray, FloatArray]:
         """Per-scenario net flows and expected contributions (n_scenarios, h) at `rate`."""
-        mean, sd, contributions = self.conditional_moments(rate)
-        return mean + sd * self.noise, contributions
+        self._spread()
+        contributions = self.expected_contributions(rate)
+        return contributions - self.payout + self.wobble, contributions
 
     def ruin_probability(self, rate: float) -> float:
-        net, _ = self.flows(rate)
-        reserve = self.reserve + np.cumsum(net, axis=1)
+        """Share of scenarios in which the reserve falls below zero in some month."""
+        self._spread()
+        reserve = np.cumsum(self.expected_contributions(rate), axis=1)
+        reserve += self.before_contributions
         return float((reserve.min(axis=1) < 0.0).mean())
 
     def report(self, rate: float) -> RuinReport:
