@@ -3,6 +3,7 @@
 from actuarial.model.builder import MODEL_VERSION, IncomeModel, ModelConfig, ModelVersionError
 from actuarial.model.data import IncomeHistory
 from actuarial.model.forecast import Forecast
+from actuarial.model.member_risk import to_member_risk
 from actuarial.model.predictive import QUANTILES
 
 __all__ = [
@@ -13,4 +14,5 @@ __all__ = [
     "IncomeModel",
     "ModelConfig",
     "ModelVersionError",
+    "to_member_risk",
 ]

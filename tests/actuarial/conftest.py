@@ -1,0 +1,90 @@
+"""Shared fixtures for the income model: generated data and fits (mocked or real)."""
+
+from __future__ import annotations
+
+import warnings
+from collections.abc import Iterator
+
+import numpy as np
+import pymc as pm
+import pytest
+from pymc.testing import mock_sample
+
+from actuarial.model import IncomeHistory, IncomeModel, ModelConfig
+from actuarial.model.builder import MODEL_VERSION, FitState
+from actuarial.model.data import month_index
+from actuarial.model.population import Hyper
+from actuarial.synthetic import FAMILIES, SyntheticPopulation, generate_population
+
+
+@pytest.fixture(scope="session")
+def small_population() -> SyntheticPopulation:
+    return generate_population(400, 24, platforms=3, seed=11)
+
+
+@pytest.fixture(scope="session")
+def small_history(small_population: SyntheticPopulation) -> IncomeHistory:
+    return IncomeHistory.from_population(small_population)
+
+
+@pytest.fixture(scope="session")
+def mocked_model(small_history: IncomeHistory) -> Iterator[IncomeModel]:
+    """A model "fitted" with prior draws instead of NUTS: fast, for shapes and plumbing."""
+    model = IncomeModel(ModelConfig(sample_workers=200, draws=20, hyper_draws=4))
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setattr(pm, "sample", mock_sample)
+        with warnings.catch_warnings():
+            warnings.filterwarnings("ignore", "The effect of Potentials", UserWarning)
+            model.fit(small_history, seed=3)
+    yield model
+
+
+@pytest.fixture(scope="session")
+def real_population() -> SyntheticPopulation:
+    """Enough workers and months for calibration checks on held-out months."""
+    return generate_population(6000, 36, platforms=4, seed=5)
+
+
+@pytest.fixture(scope="session")
+def real_model(real_population: SyntheticPopulation) -> IncomeModel:
+    """One real nutpie fit, shared by the slow tests."""
+    history = IncomeHistory.from_population(real_population.truncate(30))
+    model = IncomeModel(ModelConfig(sample_workers=1500, draws=200, tune=250))
+    model.fit(history, seed=1)
+    return model
+
+
+@pytest.fixture(scope="session")
+def known_model() -> IncomeModel:
+    """A model with hand-set, plausible population parameters: fast and interpretable."""
+    k, p, t = 4, 3, 12
+    ones = np.ones((k, p))
+    noise = 0.25
+    hyper = Hyper(
+        m=0.0 * ones,
+        kappa0=0.3 * ones,
+        alpha0=3.0 * ones,
+        beta0=2.0 * noise**2 * ones,
+        stay_a=19.0 * ones,
+        stay_b=1.0 * ones,
+        enter_a=1.5 * ones,
+        enter_b=3.5 * ones,
+        season=np.zeros((k, len(FAMILIES), 12)),
+        shock=np.zeros((k, p, t)),
+        rho=np.full(k, 0.7),
+        shock_sigma=np.full(k, 0.05),
+    )
+    config = ModelConfig(hyper_draws=k)
+    model = IncomeModel(config)
+    model.state = FitState(
+        model_id=config.model_id(),
+        version=MODEL_VERSION,
+        config=config,
+        platforms=("uber", "doordash", "upwork"),
+        start=month_index("2025-01"),
+        log_center=float(np.log(1500.0)),
+        log_max=float(np.log(20.0)),
+        n_sample=0,
+        hyper=hyper,
+    )
+    return model

@@ -1,0 +1,69 @@
+"""``python -m actuarial forecast`` writes the documented JSON for every worker."""
+
+from __future__ import annotations
+
+import csv
+import json
+import warnings
+from pathlib import Path
+
+import pymc as pm
+import pytest
+from pymc.testing import mock_sample
+
+from actuarial.cli import main
+from actuarial.model import IncomeModel
+from actuarial.synthetic import SyntheticPopulation
+
+KEYS = ["month", "p05", "p10", "p25", "p50", "p75", "p90", "p95"]
+
+
+def _write_history(pop: SyntheticPopulation, path: Path) -> None:
+    with open(path, "w", newline="") as fh:
+        writer = csv.writer(fh)
+        writer.writerow(["worker_id", "platform", "month", "amount"])
+        writer.writerows(pop.rows())
+
+
+def _check(out: Path, n_workers: int, horizon: int) -> dict:  # type: ignore[type-arg]
+    doc = json.loads(out.read_text())
+    assert set(doc["model"]) == {"id", "version"}
+    assert len(doc["workers"]) == n_workers
+    for worker in doc["workers"]:
+        assert worker["baseline"] >= 0
+        target = worker["savings_target"]
+        assert target["level"] == 0.9 and target["horizon_months"] == 6 and target["amount"] >= 0
+        assert [m["month"] for m in worker["months"]] == ["2026-01", "2026-02", "2026-03"][:horizon]
+        for month in worker["months"]:
+            values = [month[k] for k in KEYS[1:]]
+            assert values == sorted(values)
+            assert set(KEYS) <= set(month)
+    return doc
+
+
+def test_forecast_with_a_saved_fit(
+    mocked_model: IncomeModel, small_population: SyntheticPopulation, tmp_path: Path
+) -> None:
+    history, fit, out = tmp_path / "h.csv", tmp_path / "fit.npz", tmp_path / "f.json"
+    _write_history(small_population, history)
+    mocked_model.save(fit)
+    args = ["forecast", "--history", str(history), "--horizon", "3", "--out", str(out)]
+    code = main([*args, "--fit", str(fit)])
+    assert code == 0
+    doc = _check(out, small_population.n_workers, 3)
+    assert doc["model"]["id"] == mocked_model.model_id
+
+
+def test_forecast_fits_when_no_fit_is_given(
+    small_population: SyntheticPopulation, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    history, out, saved = tmp_path / "h.csv", tmp_path / "f.json", tmp_path / "fit.npz"
+    _write_history(small_population, history)
+    monkeypatch.setattr(pm, "sample", mock_sample)
+    with warnings.catch_warnings():
+        warnings.filterwarnings("ignore", "The effect of Potentials", UserWarning)
+        args = ["forecast", "--history", str(history), "--horizon", "2", "--out", str(out)]
+        code = main([*args, "--sample-workers", "100", "--save-fit", str(saved)])
+    assert code == 0
+    _check(out, small_population.n_workers, 2)
+    assert IncomeModel.load(saved).model_id == json.loads(out.read_text())["model"]["id"]
