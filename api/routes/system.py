@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from litestar import Response, get
+from typing import Any
+
+from litestar import Request, Response, get
 from litestar.datastructures import State
 from sqlalchemy import text
 
@@ -16,10 +18,12 @@ async def health() -> HealthOut:
 
 
 @get("/ready", tags=["system"], summary="The database answers", security=[])
-async def ready(state: State) -> Response[HealthOut] | Response[dict[str, object]]:
+async def ready(
+    state: State, request: Request[Any, Any, Any]
+) -> Response[HealthOut] | Response[dict[str, object]]:
     try:
         async with state.session_factory() as session:
             await session.execute(text("SELECT 1"))
     except Exception:  # any database failure means "not ready", never a 500
-        return problem(503, "not-ready", "The database is not reachable")
+        return problem(503, "not-ready", "The database is not reachable", request=request)
     return Response(HealthOut(status="ready"))
