@@ -412,6 +412,7 @@ async def snapshot(api: Api, world: World) -> dict[str, Any]:
             counts[table.__tablename__] = await session.scalar(
                 select(func.count()).select_from(table)
             )
+        counts["code attempts"] = await session.scalar(select(func.sum(SignInCode.attempts)))
     worker, admin = world.headers["worker"], world.headers["admin"]
     counts["me"] = (await api.client.get("/v1/me", headers=worker)).json()
     counts["income"] = (await api.client.get("/v1/me/income", headers=worker)).json()
