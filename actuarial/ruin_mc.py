@@ -34,14 +34,16 @@ def simulate_pool(
 ) -> RuinReport:
     """Ruin probability and reserve fan at `rate` by simulating every member.
 
-    Memory is (batch, members) per month; the cost grows with scenarios times members, so
-    keep this to pools of hundreds or a few thousands.
+    Scenarios run in batches sized to the pool; the cost grows with scenarios times
+    members, so keep this to pools of hundreds or a few thousands.
     """
     rng = np.random.default_rng(seed)
     h = min(risk.horizon, rules.horizon_months)
     n = risk.n_members
     tenure = np.zeros(n, np.int64) if months_of_membership is None else months_of_membership
     used0 = np.zeros(n, np.int64) if payout_months_used is None else payout_months_used
+    # Keep each batch's arrays (months ahead x scenarios x members) to some tens of MB.
+    batch = max(1, min(batch, 2_000_000 // max(n * (h + 1), 1)))
     nets, contribs, pays = [], [], []
     for start in range(0, n_scenarios, batch):
         s = min(batch, n_scenarios - start)
