@@ -55,6 +55,10 @@ class PricingResult:
     report: RuinReport
     target: float
     factors: dict[str, float] = field(default_factory=dict)
+    """Named figures that explain the rate: expected payout and contribution per member
+    and month, `contributions_over_payouts` (the loading; absent when no payout is
+    expected), reserve per member, the share of the year's variance due to the common shock
+    (`systemic_share_of_variance`), and the shock's size, persistence and mean loading."""
     trials: tuple[tuple[float, float], ...] = ()
     """(rate, ruin probability) pairs evaluated during the search, in order."""
 
@@ -65,6 +69,8 @@ class PricingResult:
 
 def _adaptive_grid(risk: MemberRisk) -> int:
     """Grid size for the shock: more points when members are more exposed to it."""
+    if risk.n_members == 0:
+        return 7
     exposure = risk.shock.sigma * float(np.quantile(np.abs(risk.loading), 0.95))
     return int(np.clip(round(5 + 30 * exposure), 7, 21))
 
@@ -257,16 +263,19 @@ def _factors(
     conditional = mean.sum(axis=1)
     var_total = float(total.var())
     systemic = float(conditional.var()) / var_total if var_total > 0 else 0.0
-    return {
+    factors = {
         "expected_payout_per_member_month": payouts / n / months,
         "expected_contribution_per_member_month": contributions / n / months,
-        "contributions_over_payouts": contributions / payouts if payouts > 0 else float("inf"),
         "reserve_per_member": reserve / n,
         "systemic_share_of_variance": min(max(systemic, 0.0), 1.0),
         "shock_sigma": risk.shock.sigma,
         "shock_rho": risk.shock.rho,
         "mean_loading": float(np.mean(risk.loading)) if risk.n_members else 0.0,
     }
+    if payouts > 0.0:
+        # The loading that buys solvency: how far contributions exceed expected payouts.
+        factors["contributions_over_payouts"] = contributions / payouts
+    return factors
 
 
 def synthetic_member_risk(

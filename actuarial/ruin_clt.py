@@ -123,6 +123,7 @@ class CltPool:
     ) -> None:
         self.risk = risk
         self.rules = rules
+        self._lock = threading.Lock()
         self.horizon = min(risk.horizon, rules.horizon_months)
         self.tables = tail_tables(float(risk.df))
         spread = risk.shock.sigma * float(np.max(np.abs(risk.loading), initial=0.0))
@@ -189,8 +190,6 @@ class CltPool:
             self.payout_var += var
         return _BlockCache(block=block, low_cdf=pm.low_cdf, low_m1=pm.low_m1, eligible=elig)
 
-    _lock = threading.Lock()
-
     def set_spread(self, rate: float) -> None:
         """Compute the variance of contributions, and their covariance with payouts, at `rate`."""
         h, g = self.horizon, self.nodes.size
@@ -217,7 +216,7 @@ class CltPool:
     @property
     def sampled(self) -> bool:
         """Whether the spread (and `contribution_sums(sample=True)`) uses a member sample."""
-        return self._spread_blocks[0][1] != 1.0
+        return bool(self._spread_blocks) and self._spread_blocks[0][1] != 1.0
 
     def contribution_sums(self, rate: float, sample: bool = False) -> tuple[FloatArray, FloatArray]:
         """Pool totals (h, G) of contributions paid now and deferred, at `rate`.
