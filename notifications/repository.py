@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import uuid
 from datetime import datetime
+from typing import Any
 
-from sqlalchemy import exists, select, update
+from sqlalchemy import case, exists, literal, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from notifications.models import OutboxMessage
@@ -47,6 +48,19 @@ async def claim_next_due(session: AsyncSession, now: datetime) -> OutboxMessage 
     return (await session.scalars(statement)).first()
 
 
+SECRET_TEMPLATES = frozenset({"auth.sign_in_code"})
+"""Messages whose text is a credential: once sent or given up on, the stored body is
+replaced, so reading the outbox table never yields a live sign-in code."""
+REDACTED_BODY = "[redacted]"
+
+
+def _body_after_delivery() -> Any:
+    return case(
+        (OutboxMessage.template.in_(SECRET_TEMPLATES), literal(REDACTED_BODY)),
+        else_=OutboxMessage.body,
+    )
+
+
 async def mark_sent(
     session: AsyncSession, message_id: uuid.UUID, provider_message_id: str, now: datetime
 ) -> None:
@@ -55,6 +69,7 @@ async def mark_sent(
         .where(OutboxMessage.id == message_id)
         .values(
             status="sent",
+            body=_body_after_delivery(),
             provider_message_id=provider_message_id,
             sent_at=now,
             last_error=None,
@@ -76,5 +91,5 @@ async def mark_failed(session: AsyncSession, message_id: uuid.UUID, error: str) 
     await session.execute(
         update(OutboxMessage)
         .where(OutboxMessage.id == message_id)
-        .values(status="failed", last_error=error[:LAST_ERROR_MAX])
+        .values(status="failed", body=_body_after_delivery(), last_error=error[:LAST_ERROR_MAX])
     )
