@@ -37,6 +37,10 @@ ASGIApp = Callable[[Scope, Receive, Send], Awaitable[None]]
 HEADER = b"idempotency-key"
 MAX_KEY_LENGTH = 255
 ABANDONED_AFTER = timedelta(minutes=5)
+KEPT_FOR = timedelta(hours=24)
+"""A completed key answers replays for a day, as payment APIs do; after that the key is free
+again, so a client reusing keys over months starts a new request instead of getting a stale
+answer."""
 """An in-flight record older than this belongs to a request that died with its process."""
 
 
@@ -204,6 +208,12 @@ class IdempotencyMiddleware:
                 )
             )
             if record is None:  # the other request failed and released the key meanwhile
+                return await self._claim(factory, principal, key, scope, digest, language)
+            if record.state == "completed" and utcnow() - record.created_at > KEPT_FOR:
+                await session.execute(
+                    delete(IdempotencyRecord).where(IdempotencyRecord.id == record.id)
+                )
+                await session.commit()
                 return await self._claim(factory, principal, key, scope, digest, language)
             if record.request_hash != digest:
                 return (

@@ -225,3 +225,32 @@ async def test_sign_in_answers_are_never_stored_with_their_key(api: Api) -> None
     # A retry is a new attempt: the code was used, so it is refused, not answered with a token.
     retried = await api.client.post("/v1/auth/otp/verify", json=body, headers=headers)
     assert_problem(retried, 401, "invalid-code")
+
+
+async def test_a_key_is_kept_for_a_day_then_free_for_a_new_request(api: Api) -> None:
+    worker = await api.worker_headers(W1)
+    first = await api.client.post("/v1/me/income", json=INCOME, headers=keyed(worker, "daily"))
+    assert first.status_code == 201, first.text
+
+    async with api.db() as session:
+        await session.execute(
+            update(IdempotencyRecord)
+            .where(IdempotencyRecord.key == "daily")
+            .values(created_at=utcnow() - timedelta(hours=23))
+        )
+        await session.commit()
+    corrected = {**INCOME, "amount_minor": 60_000}
+    refused = await api.client.post("/v1/me/income", json=corrected, headers=keyed(worker, "daily"))
+    assert_problem(refused, 422, "idempotency-key-reused")
+
+    async with api.db() as session:
+        await session.execute(
+            update(IdempotencyRecord)
+            .where(IdempotencyRecord.key == "daily")
+            .values(created_at=utcnow() - timedelta(hours=25))
+        )
+        await session.commit()
+    fresh = await api.client.post("/v1/me/income", json=corrected, headers=keyed(worker, "daily"))
+    assert fresh.status_code == 200, fresh.text  # ran again: a correction of the month
+    assert REPLAYED not in fresh.headers
+    assert [record["amount_minor"] for record in await income_records(api, worker)] == [60_000]
