@@ -19,6 +19,7 @@ from typing import Any
 import numpy as np
 import pymc as pm
 
+from actuarial.model import tails
 from actuarial.model.conjugate import AlignedHyper, CellPosterior, align_hyper, update
 from actuarial.model.data import (
     CellStats,
@@ -31,6 +32,7 @@ from actuarial.model.data import (
     stratified_sample,
 )
 from actuarial.model.forecast import Forecast
+from actuarial.model.newcomers import with_newcomer_cells
 from actuarial.model.population import Hyper, build_population_model, hyper_from_posterior
 from actuarial.model.predictive import SimulationPlan, simulate
 from actuarial.model.shock import common_shock_summary
@@ -47,8 +49,8 @@ class ModelVersionError(RuntimeError):
 class ModelConfig:
     """Settings of the income model. Every field is part of the model id."""
 
-    discount: float = 0.95
-    """Monthly weight decay of old months (earning levels drift; 0.95 halves weight in 14)."""
+    discount: float = 0.98
+    """Monthly weight decay of old months (earning levels drift; 0.98 halves weight in 34)."""
     sample_workers: int = 2000
     """Workers in the stratified sample that fits the population parameters."""
     draws: int = 250
@@ -81,6 +83,8 @@ class FitState:
     """Month index (see `month_index`) of the fit's first month."""
     log_center: float
     log_max: float
+    nu: float
+    """Degrees of freedom of the month-to-month deviations (see `tails`)."""
     n_sample: int
     hyper: Hyper
     diagnostics: dict[str, float] = field(default_factory=dict)
@@ -136,6 +140,7 @@ class IncomeModel:
             idata.posterior, family_index(history.platforms), history.n_months, cfg.hyper_draws
         )
         log_center, log_max = _log_scale(history, cfg.max_month_factor)
+        nu = _tail_nu(history.subset(rows), hyper, history.platforms, cfg.discount, log_center)
         self.state = FitState(
             model_id=self.model_id,
             version=MODEL_VERSION,
@@ -144,6 +149,7 @@ class IncomeModel:
             start=month_index(history.start_month),
             log_center=log_center,
             log_max=log_max,
+            nu=nu,
             n_sample=int(rows.size),
             hyper=hyper,
             diagnostics=_diagnostics(idata),
@@ -173,8 +179,12 @@ class IncomeModel:
         seed: int = 0,
         threads: int = 2,
         chunk_workers: int = 2048,
+        realized: FloatArray | None = None,
     ) -> Forecast:
-        """Forecasts, baselines and savings targets for every worker in `history`."""
+        """Forecasts, baselines and savings targets for every worker in `history`.
+
+        `realized` (n, horizon) monthly totals, for backtests, adds each one's PIT.
+        """
         if horizon < 1:
             raise ValueError("horizon must be at least 1 month")
         cfg, st = self.config, self.fitted
@@ -191,14 +201,18 @@ class IncomeModel:
             savings_level=cfg.savings_level,
             log_center=st.log_center,
             log_max=st.log_max,
+            nu=st.nu,
             seed=seed,
             chunk_workers=chunk_workers,
             threads=threads,
         )
         fam = family_index(known.platforms)
-        paths = simulate(
-            stats, post, aligned, fam, _month_of_year(last + 1, n_sim), known.n_workers, plan
+        sim_stats, sim_post, sim_hyper, sim_fam = with_newcomer_cells(
+            known, stats, post, aligned, fam
         )
+        moy = _month_of_year(last + 1, n_sim)
+        seen = None if realized is None else realized[has_income]
+        paths = simulate(sim_stats, sim_post, sim_hyper, sim_fam, moy, known.n_workers, plan, seen)
         shock = common_shock_summary(aligned, stats, known.n_workers)
         n, n_p = history.n_workers, len(history.platforms)
         rows = np.flatnonzero(has_income)
@@ -209,7 +223,8 @@ class IncomeModel:
             return full
 
         p_active = np.zeros((known.n_workers, n_p, horizon))
-        p_active[stats.worker, stats.platform] = paths.p_active
+        real = sim_stats.platform < n_p  # leave out the "next platform" cells
+        p_active[sim_stats.worker[real], sim_stats.platform[real]] = paths.p_active[real]
         p_zero = widen(paths.p_zero)
         p_zero[~has_income] = 1.0
         return Forecast(
@@ -232,7 +247,8 @@ class IncomeModel:
             loading=widen(shock.loading),
             shock_sigma=shock.sigma,
             shock_rho=shock.rho,
-            df=float(np.clip(np.median(2.0 * post.alpha), 3.0, 30.0)),
+            df=st.nu,
+            pit=None if paths.pit is None else widen(paths.pit),
         )
 
     # -- persistence -------------------------------------------------------------------------
@@ -247,6 +263,7 @@ class IncomeModel:
             "start": st.start,
             "log_center": st.log_center,
             "log_max": st.log_max,
+            "nu": st.nu,
             "n_sample": st.n_sample,
             "diagnostics": st.diagnostics,
         }
@@ -276,11 +293,34 @@ class IncomeModel:
             start=int(meta["start"]),
             log_center=float(meta["log_center"]),
             log_max=float(meta["log_max"]),
+            nu=float(meta["nu"]),
             n_sample=int(meta["n_sample"]),
             hyper=Hyper(**arrays),
             diagnostics=dict(meta["diagnostics"]),
         )
         return model
+
+
+def _tail_nu(
+    sample: IncomeHistory,
+    hyper: Hyper,
+    platforms: tuple[str, ...],
+    discount: float,
+    log_center: float,
+) -> float:
+    """Tail shape from the sample's residuals, standardised by each cell's posterior scale."""
+    stats = cell_stats(sample, discount, log_center)
+    start = month_index(sample.start_month)
+    aligned = align_hyper(
+        hyper, platforms, start, platforms, family_index(platforms), start,
+        _month_of_year(start, sample.n_months),
+    )  # fmt: skip
+    post = update(stats, aligned)
+    rich = stats.weight_active.sum(axis=1) >= 6  # enough months to know the level
+    effect = aligned.effect.mean(axis=0)[stats.platform[rich]]  # (C, T)
+    scale = np.sqrt(post.beta / post.alpha).mean(axis=1)[rich]
+    resid = (stats.log_y[rich] - post.mu.mean(axis=1)[rich, None] - effect) / scale[:, None]
+    return tails.fit_nu(resid[stats.weight_active[rich] > 0])
 
 
 def _log_scale(history: IncomeHistory, max_factor: float = 3.0) -> tuple[float, float]:

@@ -44,6 +44,8 @@ class Forecast:
     shock_sigma: float
     shock_rho: float
     df: float
+    pit: FloatArray | None = None
+    """(n, h) probability integral transform of realised totals, when given (backtests)."""
 
     @property
     def n_workers(self) -> int:

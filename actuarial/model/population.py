@@ -62,10 +62,14 @@ def build_population_model(
     n_platforms: int,
     platform_family: IntArray,
     month_of_year: IntArray,
+    full: bool = False,
 ) -> pm.Model:
     """The stage-one PyMC model on `stats` (the sample's cells), worker levels integrated out.
 
-    `platform_family[p]` indexes `FAMILIES`; `month_of_year[t]` is 0 for January.
+    `platform_family[p]` indexes `FAMILIES`; `month_of_year[t]` is 0 for January. With
+    `full`, the same model with every cell's parameters sampled explicitly (centred) instead
+    of integrated out: the reference the two-stage posterior is checked against, on small
+    data only (it is what does not scale).
     """
     n_t = int(month_of_year.shape[0])
     fams = np.unique(platform_family)
@@ -127,6 +131,13 @@ def build_population_model(
             + ((wa @ (effect**2).T) * onehot).sum(axis=1)
         )
         k0, a0, b0, mc = kappa0[plat], alpha0[plat], beta0[plat], m[plat]
+        sa, sb = stay_mean * stay_conc, (1.0 - stay_mean) * stay_conc
+        ea, eb = enter_mean * enter_conc, (1.0 - enter_mean) * enter_conc
+        if full:
+            _explicit_cells(
+                stats, k0, a0, b0, mc, s_r, s_rr, n_w, sa[plat], sb[plat], ea[plat], eb[plat]
+            )
+            return model
         kn = k0 + n_w
         an = a0 + n_w / 2.0
         rbar = s_r / n_w
@@ -142,13 +153,48 @@ def build_population_model(
         )
         pm.Potential("amount_loglik", nig.sum())
 
-        sa, sb = stay_mean * stay_conc, (1.0 - stay_mean) * stay_conc
-        ea, eb = enter_mean * enter_conc, (1.0 - enter_mean) * enter_conc
         hurdle = _betabinom(sa[plat], sb[plat], stats.n_stay, stats.n_leave) + _betabinom(
             ea[plat], eb[plat], stats.n_enter, stats.n_idle
         )
         pm.Potential("hurdle_loglik", hurdle.sum())
     return model
+
+
+def _explicit_cells(
+    stats: CellStats,
+    k0: Any,
+    a0: Any,
+    b0: Any,
+    mc: Any,
+    s_r: Any,
+    s_rr: Any,
+    n_w: FloatArray,
+    sa: Any,
+    sb: Any,
+    ea: Any,
+    eb: Any,
+) -> None:
+    """Cell-level parameters as explicit random variables, with the same (weighted) data."""
+    n_c = stats.n_cells
+    var = pm.InverseGamma("cell_var", alpha=a0, beta=b0, shape=n_c)
+    mu = pm.Normal("cell_mu", mc, pt.sqrt(var / k0), shape=n_c)
+    # Weighted Gaussian log-likelihood from the residual sums: sum w (r - mu)^2 expanded.
+    sq = s_rr - 2.0 * mu * s_r + n_w * mu**2
+    pm.Potential(
+        "amount_loglik",
+        (-0.5 * n_w * pt.log(2.0 * np.pi * var) - 0.5 * sq / var).sum(),
+    )
+    stay = pm.Beta("cell_stay", sa, sb, shape=n_c)
+    enter = pm.Beta("cell_enter", ea, eb, shape=n_c)
+    pm.Potential(
+        "hurdle_loglik",
+        (
+            stats.n_stay * pt.log(stay)
+            + stats.n_leave * pt.log1p(-stay)
+            + stats.n_enter * pt.log(enter)
+            + stats.n_idle * pt.log1p(-enter)
+        ).sum(),
+    )
 
 
 def _betabinom(a: Any, b: Any, k: FloatArray, n_minus_k: FloatArray) -> Any:

@@ -29,6 +29,7 @@ from dataclasses import dataclass
 import numpy as np
 from numpy.typing import NDArray
 
+from actuarial.model import tails
 from actuarial.model.conjugate import AlignedHyper, CellPosterior
 from actuarial.model.data import CellStats, FloatArray, IntArray
 
@@ -52,6 +53,7 @@ class PathSummary:
     log_q16: FloatArray  # (n, h) log income quantiles given some income
     log_q50: FloatArray
     log_q84: FloatArray
+    pit: FloatArray | None = None  # (n, h) when realised values were given
 
 
 @dataclass(frozen=True)
@@ -63,6 +65,7 @@ class SimulationPlan:
     savings_level: float
     log_center: float
     log_max: float  # cap on centred log income of any month
+    nu: float  # degrees of freedom of the month-to-month deviations
     seed: int
     chunk_workers: int = 2048
     threads: int = 2
@@ -92,6 +95,7 @@ def simulate(
     month_of_year: IntArray,
     n_workers: int,
     plan: SimulationPlan,
+    realized: FloatArray | None = None,
 ) -> PathSummary:
     """Simulate every worker's predictive paths in chunks and summarise them.
 
@@ -109,6 +113,8 @@ def simulate(
 
     starts = stats.worker_starts()
     out = _allocate(n_workers, stats.n_cells, plan.horizon)
+    if realized is not None:
+        out["pit"] = np.empty((n_workers, plan.horizon))
     bounds = [
         (w0, min(w0 + plan.chunk_workers, n_workers))
         for w0 in range(0, n_workers, plan.chunk_workers)
@@ -120,7 +126,7 @@ def simulate(
         c1 = int(starts[w1]) if w1 < n_workers else stats.n_cells
         _simulate_chunk(
             stats, post, effect, kd, plan, np.random.default_rng(chunk_seeds[i]),
-            slice(w0, w1), slice(c0, c1), starts[w0:w1] - c0, out,
+            slice(w0, w1), slice(c0, c1), starts[w0:w1] - c0, out, realized,
         )  # fmt: skip
 
     if plan.threads > 1:
@@ -156,6 +162,7 @@ def _simulate_chunk(
     cells: slice,
     local_starts: IntArray,
     out: dict[str, FloatArray],
+    realized: FloatArray | None,
 ) -> None:
     f32 = np.float32
     d = plan.draws
@@ -173,6 +180,7 @@ def _simulate_chunk(
     p_enter = _beta(rng, par(post.enter_a), par(post.enter_b))
 
     plat = stats.platform[cells]
+    table = tails.unit_t_table(plan.nu)
     amounts = np.empty((n_c, d, n_sim), dtype=f32)
     active = stats.last_active[cells][:, None].repeat(d, axis=1)
     active_count = np.empty((n_c, n_sim), dtype=f32)
@@ -182,8 +190,7 @@ def _simulate_chunk(
         u = rng.random((n_c, d), dtype=f32)
         active = u < np.where(active, p_stay, p_enter)
         active_count[:, h] = active.sum(axis=1)
-        z = rng.standard_normal((n_c, d), dtype=f32)
-        log_amt = mu + effect[:, plat, h].T + sd * z
+        log_amt = mu + effect[:, plat, h].T + sd * tails.draw(rng, table, (n_c, d))
         np.minimum(log_amt, cap, out=log_amt)
         amounts[:, :, h] = np.where(active, np.exp(log_amt + center), f32(0.0))
     out["p_active"][cells] = active_count[:, : plan.horizon] / d
@@ -198,6 +205,11 @@ def _simulate_chunk(
     out["savings_target"][workers] = target
 
     ordered = np.sort(totals[:, :, : plan.horizon].transpose(0, 2, 1), axis=2)  # (Wc, h, D)
+    if realized is not None:
+        x = realized[workers][:, :, None]
+        below = (ordered < x).sum(axis=2)
+        ties = (ordered == x).sum(axis=2)
+        out["pit"][workers] = (below + rng.random(below.shape) * ties) / d
     pos = np.array(QUANTILES) * (d - 1)
     lo = np.floor(pos).astype(np.int64)
     frac = (pos - lo).astype(f32)

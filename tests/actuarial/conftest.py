@@ -84,6 +84,7 @@ def known_model() -> IncomeModel:
         start=month_index("2025-01"),
         log_center=float(np.log(1500.0)),
         log_max=float(np.log(20.0)),
+        nu=8.0,
         n_sample=0,
         hyper=hyper,
     )
