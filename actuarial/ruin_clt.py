@@ -3,14 +3,15 @@
 Given the path of the common shock, members' incomes are independent, so the pool's total
 contributions and payouts in a month are sums of many independent terms: close to normal,
 with a mean and a variance that are sums over members. Those sums depend on the shock only
-through its value that month (and, for the limit on payout months, through its average in
+through its value that month (and, for the limit on payout months, through one summary of
 earlier months), so we evaluate every member on a small Chebyshev grid of shock values,
 sum over members once per grid point, and interpolate per scenario. The scenarios then cost
 nothing per member: 50,000 shock paths for a 100,000-member pool take seconds.
 
 What it approximates, and the tests check against brute force on a small pool:
-- the months a member has already been paid are counted as if the shock had sat at its
-  running average (the count depends on the path only weakly);
+- the months a member has already been paid are counted as if the shock had sat at one
+  value in the earlier months, the one that gives the pool as many claims as the path did
+  (the count depends on the path only weakly);
 - a member's flows in different months are treated as independent given the shock (the
   limit on payout months and catch-ups make them slightly negatively correlated, so the
   variance is if anything overstated);
@@ -153,6 +154,8 @@ class CltPool:
             jobs.append((block, served, left))
         self.payout_mean = np.zeros((h, g, g))
         self.payout_var = np.zeros((h, g, g))
+        self.claims = np.zeros((h, g))
+        """Expected number of members with a claim that counts (served), per month and shock."""
         self._cache = _map(lambda job: self._payout_block(*job), jobs)
         # The spread of contributions is a sum of per-member variances: a random sample of
         # members, scaled up, estimates it to within a percent or two, which is ample for a
@@ -185,9 +188,11 @@ class CltPool:
         elig = eligibility(pm.q, served, left)
         mean = _cross(pm.x1, elig)
         var = _cross(pm.x2, elig) - _cross(pm.x1 * pm.x1, elig * elig)
+        claims = np.einsum("mtg,mt->tg", pm.q, served.astype(np.float64))
         with self._lock:
             self.payout_mean += mean
             self.payout_var += var
+            self.claims += claims
         return _BlockCache(block=block, low_cdf=pm.low_cdf, low_m1=pm.low_m1, eligible=elig)
 
     def set_spread(self, rate: float) -> None:
@@ -254,8 +259,7 @@ class CltScenarios:
         self.noise = rng.standard_normal((n_scenarios, h))
         hw = pool.half_width
         z = np.clip(z, -hw, hw)
-        zbar = np.zeros_like(z)
-        zbar[:, 1:] = np.cumsum(z, axis=1)[:, :-1] / np.arange(1, h)
+        zbar = self._claims_equivalent_shock(z)
         # Month-major (h, S, G), so that each month's weights are one contiguous matrix.
         self.wz = barycentric_weights(np.ascontiguousarray(z.T), pool.nodes, pool.bary)
         self.wb = barycentric_weights(np.ascontiguousarray(zbar.T), pool.nodes, pool.bary)
@@ -265,6 +269,36 @@ class CltScenarios:
         self._exact: dict[float, tuple[FloatArray, FloatArray]] = {}
         self._sampled: dict[float, tuple[FloatArray, FloatArray]] = {}
         self._ratio_ref: float | None = None
+
+    def _claims_equivalent_shock(self, z: FloatArray) -> FloatArray:
+        """For each scenario and month, the constant shock that would have produced as many
+        claims in the earlier months as the scenario's path did (for the whole pool).
+
+        Counting a member's past payout months as if the shock had sat at one value is the
+        method's one path approximation; choosing the value that matches the pool's expected
+        claims, rather than the plain average of the shock, removes most of its bias
+        (claims rise faster in a deep trough than they fall in a boom).
+        """
+        pool = self.pool
+        s, h = z.shape
+        out = np.zeros_like(z)
+        if pool.nodes.size == 1 or h < 2:
+            return out
+        hw = pool.half_width
+        fine = np.linspace(-hw, hw, 401)
+        w_fine = barycentric_weights(fine, pool.nodes, pool.bary)
+        claims_fine = np.cumsum(w_fine @ pool.claims.T, axis=1)  # (401, h): months 0..t
+        wz = barycentric_weights(z, pool.nodes, pool.bary)
+        claims_path = np.cumsum(np.einsum("stg,tg->st", wz, pool.claims), axis=1)
+        for t in range(1, h):
+            curve = claims_fine[:, t - 1]
+            # Fewer claims as the shock rises; force monotone for the inversion.
+            curve = np.minimum.accumulate(curve)
+            if curve[0] - curve[-1] <= 1e-12 * max(abs(curve[0]), 1.0):
+                out[:, t] = np.mean(z[:, :t], axis=1)
+                continue
+            out[:, t] = np.interp(claims_path[:, t - 1], curve[::-1], fine[::-1])
+        return out
 
     def exact_sums(self, rate: float) -> tuple[FloatArray, FloatArray]:
         """Contribution totals over every member at `rate` (memoised)."""

@@ -65,10 +65,10 @@ def test_same_ruin_probability(both: tuple[RuinReport, RuinReport]) -> None:
 def test_same_expected_flows_month_by_month(both: tuple[RuinReport, RuinReport]) -> None:
     clt, mc = both
     np.testing.assert_allclose(clt.expected_contributions, mc.expected_contributions, rtol=0.015)
-    # Payouts are noisier, and the payout-month limit is approximated (a few percent, on
-    # the cautious side, late in the year when it binds).
-    np.testing.assert_allclose(clt.expected_payouts, mc.expected_payouts, rtol=0.06)
-    assert clt.expected_payouts.sum() == pytest.approx(mc.expected_payouts.sum(), rel=0.03)
+    # Payouts are noisier, and the payout-month limit is approximated (a couple of percent,
+    # late in the year when it binds).
+    np.testing.assert_allclose(clt.expected_payouts, mc.expected_payouts, rtol=0.04)
+    assert clt.expected_payouts.sum() == pytest.approx(mc.expected_payouts.sum(), rel=0.015)
 
 
 def test_same_fan_chart(both: tuple[RuinReport, RuinReport]) -> None:
