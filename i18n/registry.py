@@ -200,6 +200,10 @@ PROBLEM_TITLES: dict[str, Message] = {
         msg("problem.unsupported-language", "The language is not supported"),
         msg("problem.invalid-code", "The sign-in code is wrong or has expired"),
         msg("problem.too-many-attempts", "Too many wrong codes; ask for a new one"),
+        msg(
+            "problem.sms-opted-out",
+            "This phone has stopped our texts; text START to get them again",
+        ),
         msg("problem.too-many-codes", "Too many sign-in codes for this phone; try again later"),
         msg("problem.invalid-credentials", "Email or password is wrong"),
         msg("problem.join-code-not-found", "No pool has that join code"),

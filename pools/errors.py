@@ -20,6 +20,11 @@ class TooManyCodes(RateLimited):
     title = "Too many sign-in codes for this phone; try again later"
 
 
+class SmsOptedOut(Conflict):
+    slug = "sms-opted-out"
+    title = "This phone has stopped our texts; text START to get them again"
+
+
 class InvalidCredentials(Unauthorized):
     slug = "invalid-credentials"
     title = "Email or password is wrong"

@@ -22,7 +22,7 @@ from core.phones import normalize_phone
 from i18n import choose_language
 from notifications.outbox import enqueue_sms
 from pools import repository
-from pools.errors import InvalidCode, TooManyAttempts, TooManyCodes
+from pools.errors import InvalidCode, SmsOptedOut, TooManyAttempts, TooManyCodes
 from pools.models import SignInCode, Worker
 
 CODE_TTL = timedelta(minutes=10)
@@ -48,6 +48,11 @@ async def send_sign_in_code(
         MAX_CODES_PER_HOUR
     ):
         raise TooManyCodes(retry_after_seconds=3600)
+    worker = await repository.worker_by_phone(session, phone)
+    if worker is not None and worker.sms_opted_out:
+        # Nothing can be texted to a phone that sent STOP; saying so beats a code that never
+        # arrives. Texting START lifts it.
+        raise SmsOptedOut()
     code = f"{secrets.randbelow(10**6):06d}"
     row = SignInCode(
         phone_e164=phone,
@@ -58,7 +63,6 @@ async def send_sign_in_code(
     )
     session.add(row)
     await session.flush()
-    worker = await repository.worker_by_phone(session, phone)
     language = choose_language(
         chosen=worker.language if worker else None,
         accept_language=accept_language,

@@ -242,3 +242,24 @@ async def test_a_worker_changes_name_language_and_time_zone(api: Api) -> None:
     # The worker's own choice now outranks the browser for the next sign-in code.
     code = await ask_code(api, US_PHONE, **{"Accept-Language": "es"})
     assert api.sms.last_to(US_PHONE).body == sign_in_text("fr", code)  # type: ignore[union-attr]
+
+
+async def test_a_phone_that_stopped_our_texts_is_told_to_text_start(api: Api) -> None:
+    await api.worker_headers(US_PHONE)
+    async with api.db() as session:
+        await session.execute(
+            update(Worker).where(Worker.phone_e164 == US_PHONE).values(sms_opted_out=True)
+        )
+        await session.commit()
+    sent_before = len(api.sms.sent)
+
+    response = await api.client.post(
+        "/v1/auth/otp", json={"phone": US_PHONE}, headers={"Accept-Language": "es"}
+    )
+
+    assert_problem(response, 409, "sms-opted-out")
+    assert "START" in response.json()["title"]
+    assert response.headers["content-language"] == "es"
+    await api.deliver()
+    assert len(api.sms.sent) == sent_before
+    assert len(await codes_of(api, US_PHONE)) == 1  # no new code was made for nobody to get
