@@ -280,7 +280,7 @@ class CltScenarios:
         (claims rise faster in a deep trough than they fall in a boom).
         """
         pool = self.pool
-        s, h = z.shape
+        h = z.shape[1]
         out = np.zeros_like(z)
         if pool.nodes.size == 1 or h < 2:
             return out
