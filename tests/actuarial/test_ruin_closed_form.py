@@ -6,6 +6,9 @@ reflection principle for Brownian motion, corrected for monthly rather than cont
 checks (Broadie, Glasserman and Kou's shift of the barrier by 0.5826 standard deviations),
 and exactly by integrating the walk's density month by month. The estimate must match
 both within its Monte Carlo error.
+
+The brute-force estimator is held to the compound binomial model, the discrete-time
+analogue of Cramér-Lundberg, whose finite-horizon ruin probability is computed exactly.
 """
 
 from __future__ import annotations
@@ -17,6 +20,7 @@ from scipy import stats
 from actuarial.payouts import PoolRules
 from actuarial.risk import CommonShock, MemberRisk
 from actuarial.ruin_clt import CltPool, CltScenarios
+from actuarial.ruin_mc import simulate_pool
 
 BGK_SHIFT = 0.5826  # -zeta(1/2) / sqrt(2 pi)
 
@@ -103,3 +107,54 @@ def test_estimator_matches_random_walk_ruin(reserve_in_sd: float) -> None:
     # The fan chart of a normal walk: the median reserve grows by the drift each month.
     median = report.reserve_quantiles[report.fan_levels.index(0.5)]
     np.testing.assert_allclose(median, reserve + mu * np.arange(1, 13), atol=4 * sigma / 50)
+
+
+def compound_binomial_ruin(
+    reserve: float, premium: float, claim: float, n: int, q: float, months: int
+) -> float:
+    """Exact ruin probability of the compound binomial model (the discrete-time analogue of
+    Cramér-Lundberg): each month `premium` comes in and `claim` goes out for each of
+    Binomial(n, q) claims; ruin when the reserve falls below zero at a month's end."""
+    pmf = stats.binom.pmf(np.arange(n + 1), n, q)
+    alive = np.zeros(n * months + 1)
+    alive[0] = 1.0  # probability of each cumulative claim count, among paths not yet ruined
+    for t in range(1, months + 1):
+        alive = np.convolve(alive, pmf)[: n * months + 1]
+        counts = np.arange(alive.size)
+        alive[reserve + t * premium - counts * claim < 0.0] = 0.0
+    return float(1.0 - alive.sum())
+
+
+def test_brute_force_matches_compound_binomial_ruin() -> None:
+    """Members who either earn far above their baseline or nothing at all: every month the
+    pool receives the maximum contribution from the earners and the minimum from the
+    others, and pays the others a fixed payout. That is the compound binomial model."""
+    n, q, h = 40, 0.15, 12
+    rules = PoolRules(
+        contribution_rate=0.05,
+        min_contribution=5.0,
+        max_contribution=200.0,
+        replacement_rate=0.5,
+        deductible_share=0.1,
+        monthly_cap=1_000.0,
+        max_payout_months=12,
+        waiting_period_months=0,
+        relief_share=0.0,
+    )
+    risk = MemberRisk(
+        baseline=np.full(n, 2_000.0),
+        log_mu=np.full((n, h), np.log(1e6)),
+        log_sigma=np.full((n, h), 0.01),
+        p_zero=np.full((n, h), q),
+        loading=np.zeros(n),
+        df=5.0,
+        shock=CommonShock(sigma=0.0, rho=0.0),
+    )
+    payout = min(rules.monthly_cap, rules.replacement_rate * 2_000.0 * 0.9)  # 900
+    claim = payout + rules.max_contribution - rules.min_contribution  # lost premium too
+    premium = n * rules.max_contribution
+    reserve = 2_000.0
+    exact = compound_binomial_ruin(reserve, premium, claim, n, q, h)
+    assert 0.02 < exact < 0.5
+    mc = simulate_pool(risk, rules, 0.05, reserve, n_scenarios=20_000, seed=4)
+    assert abs(mc.ruin_probability - exact) <= 3 * mc.standard_error
