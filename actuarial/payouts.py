@@ -18,7 +18,7 @@ its boundary, rounding down so that the rounded payouts still fit in the reserve
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from enum import StrEnum
 
 import numpy as np
@@ -313,6 +313,26 @@ def decide_payouts(
         payout=payout,
         rules=rules,
     )
+
+
+def decide_payout(
+    baseline: float,
+    income: float,
+    months_of_membership: int,
+    payout_months_used: int,
+    rules: PoolRules,
+    pro_rata: float = 1.0,
+) -> PayoutFactors:
+    """One member's payout and its explanation (for a review, an appeal or a message).
+
+    `pro_rata` is the month's factor when the pool's run already scaled payouts down.
+    """
+    batch = decide_payouts(baseline, income, months_of_membership, payout_months_used, rules)
+    f = batch.factors(0)
+    if pro_rata >= 1.0:
+        return f
+    factor = max(pro_rata, 0.0)
+    return replace(f, pro_rata_factor=factor, payout=f.due * factor)
 
 
 def scale_pro_rata(due: FloatArray, available: float) -> tuple[FloatArray, float]:

@@ -11,6 +11,7 @@ from hypothesis.extra.numpy import arrays
 from actuarial.payouts import (
     PayoutReason,
     PoolRules,
+    decide_payout,
     decide_payouts,
     gross_payout,
     scale_pro_rata,
@@ -141,3 +142,14 @@ def test_rules_refuse_nonsense() -> None:
 def test_contribution_is_bounded_share_of_income() -> None:
     rules = PoolRules(contribution_rate=0.05, min_contribution=5.0, max_contribution=200.0)
     assert rules.contribution([0.0, 1_000.0, 10_000.0]).tolist() == [5.0, 50.0, 200.0]
+
+
+def test_single_member_decision_matches_the_batch() -> None:
+    rules = PoolRules()
+    one = decide_payout(2_000.0, 800.0, 12, 1, rules)
+    assert one == decide_payouts([2_000.0], [800.0], [12], [1], rules).factors(0)
+    assert one.payout == pytest.approx(0.5 * (2_000.0 - 800.0 - 200.0))
+    scaled = decide_payout(2_000.0, 800.0, 12, 1, rules, pro_rata=0.25)
+    assert scaled.payout == pytest.approx(one.payout * 0.25)
+    assert scaled.pro_rata_factor == 0.25
+    assert decide_payout(2_000.0, 800.0, 1, 0, rules).reason == "waiting_period"
