@@ -187,7 +187,9 @@ def price_pool(
     (default: everyone past the waiting period, the pool's cautious side) makes new members
     wait; `payout_months_used` (default zero, also cautious) counts against each member's
     limit for the whole horizon, since when those months roll off is not known here.
-    The conditional central-limit method is used; see `ruin_clt`.
+    The conditional central-limit method is used; see `ruin_clt`. Members' log-t tails
+    are truncated at `ruin.TAIL_BOUND` scales, and scales above 2.5 (an income that swings
+    twelvefold in a typical month) are read as 2.5.
     """
     n = risk.n_members
     tenure = (
