@@ -49,8 +49,8 @@ class ModelVersionError(RuntimeError):
 class ModelConfig:
     """Settings of the income model. Every field is part of the model id."""
 
-    discount: float = 0.98
-    """Monthly weight decay of old months (earning levels drift; 0.98 halves weight in 34)."""
+    discount: float = 0.97
+    """Monthly weight decay of old months (earning levels drift; 0.97 halves weight in 23)."""
     sample_workers: int = 2000
     """Workers in the stratified sample that fits the population parameters."""
     draws: int = 250

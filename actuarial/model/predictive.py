@@ -181,7 +181,9 @@ def _simulate_chunk(
 
     plat = stats.platform[cells]
     table = tails.unit_t_table(plan.nu)
-    amounts = np.empty((n_c, d, n_sim), dtype=f32)
+    # Month-major effects so that each month's gather takes whole contiguous rows.
+    eff_by_month = np.ascontiguousarray(effect.transpose(2, 1, 0))  # (n_sim, P, D)
+    amounts = np.empty((n_c, n_sim, d), dtype=f32)  # draws last: contiguous writes and sorts
     active = stats.last_active[cells][:, None].repeat(d, axis=1)
     active_count = np.empty((n_c, n_sim), dtype=f32)
     cap = f32(plan.log_max)
@@ -190,21 +192,26 @@ def _simulate_chunk(
         u = rng.random((n_c, d), dtype=f32)
         active = u < np.where(active, p_stay, p_enter)
         active_count[:, h] = active.sum(axis=1)
-        log_amt = mu + effect[:, plat, h].T + sd * tails.draw(rng, table, (n_c, d))
+        log_amt = tails.draw(rng, table, (n_c, d))
+        log_amt *= sd
+        log_amt += mu
+        log_amt += eff_by_month[h][plat]
         np.minimum(log_amt, cap, out=log_amt)
-        amounts[:, :, h] = np.where(active, np.exp(log_amt + center), f32(0.0))
+        log_amt += center
+        np.exp(log_amt, out=log_amt)
+        np.multiply(log_amt, active, out=amounts[:, h, :])
     out["p_active"][cells] = active_count[:, : plan.horizon] / d
 
-    totals = np.add.reduceat(amounts, local_starts, axis=0)  # (Wc, D, n_sim)
+    totals = np.add.reduceat(amounts, local_starts, axis=0)  # (Wc, n_sim, D)
     del amounts
-    base_m = plan.baseline_months
-    baseline = np.median(totals[:, :, :base_m].mean(axis=2), axis=1)
-    short = np.maximum(baseline[:, None, None] - totals[:, :, : plan.savings_months], 0.0)
-    target = np.quantile(short.sum(axis=2), plan.savings_level, axis=1)
+    baseline = np.median(totals[:, : plan.baseline_months, :].mean(axis=1), axis=1)
+    short = np.maximum(baseline[:, None, None] - totals[:, : plan.savings_months, :], 0.0)
+    target = np.quantile(short.sum(axis=1), plan.savings_level, axis=1)
     out["baseline"][workers] = baseline
     out["savings_target"][workers] = target
 
-    ordered = np.sort(totals[:, :, : plan.horizon].transpose(0, 2, 1), axis=2)  # (Wc, h, D)
+    ordered = totals[:, : plan.horizon, :].copy()
+    ordered.sort(axis=2)  # (Wc, h, D)
     if realized is not None:
         x = realized[workers][:, :, None]
         below = (ordered < x).sum(axis=2)

@@ -47,6 +47,4 @@ def unit_t_table(nu: float) -> NDArray[np.float32]:
 def draw(
     rng: np.random.Generator, table: NDArray[np.float32], shape: tuple[int, ...]
 ) -> NDArray[np.float32]:
-    idx = (rng.random(shape, dtype=np.float32) * np.float32(TABLE_SIZE)).astype(np.int32)
-    np.minimum(idx, TABLE_SIZE - 1, out=idx)
-    return table[idx]
+    return table[rng.integers(0, TABLE_SIZE, size=shape, dtype=np.int16)]

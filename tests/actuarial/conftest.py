@@ -42,7 +42,7 @@ def mocked_model(small_history: IncomeHistory) -> Iterator[IncomeModel]:
 @pytest.fixture(scope="session")
 def real_population() -> SyntheticPopulation:
     """Enough workers and months for calibration checks on held-out months."""
-    return generate_population(6000, 36, platforms=4, seed=5)
+    return generate_population(6000, 36, platforms=8, seed=5)
 
 
 @pytest.fixture(scope="session")
