@@ -40,10 +40,10 @@ def test_two_stage_matches_full_nuts_on_small_data() -> None:
     mean_full = mu.mean(axis=0)
     width_full = np.quantile(mu, 0.95, axis=0) - np.quantile(mu, 0.05, axis=0)
 
-    # Worker-level posterior means within a fifth of a posterior sd (and 0.05 on the log
-    # scale, i.e. 5% of income) for nine workers in ten, and interval widths within 20%.
+    # Worker-level posterior means within 0.15 posterior sd (or 0.03 on the log
+    # scale, i.e. 3% of income) for nine workers in ten, and interval widths within 20%.
     sd_full = width_full / (2 * 1.645)
-    close = np.abs(mean_2s - mean_full) <= np.maximum(0.2 * sd_full, 0.05)
+    close = np.abs(mean_2s - mean_full) <= np.maximum(0.15 * sd_full, 0.03)
     assert close.mean() >= 0.9, np.abs(mean_2s - mean_full).max()
     ratio = width_2s / width_full
     assert 0.8 <= np.median(ratio) <= 1.2, np.median(ratio)
