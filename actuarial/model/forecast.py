@@ -63,7 +63,11 @@ class Forecast:
         return self.worker_ids.index(worker_id)
 
     def worker_json(self, i: int) -> dict[str, Any]:
-        """One worker's entry in the forecast JSON (amounts rounded to cents)."""
+        """One worker's entry in the forecast JSON (amounts rounded to cents).
+
+        Per-platform activity probabilities stay in `p_active`; the file format carries the
+        total income quantiles only.
+        """
         names = ("p05", "p10", "p25", "p50", "p75", "p90", "p95")
         return {
             "worker_id": self.worker_ids[i],
@@ -79,11 +83,6 @@ class Forecast:
                     **{
                         n: round(float(v), 2)
                         for n, v in zip(names, self.quantiles[i, t], strict=True)
-                    },
-                    "p_active": {
-                        p: round(float(self.p_active[i, j, t]), 3)
-                        for j, p in enumerate(self.platforms)
-                        if self.p_active[i, j, t] > 0
                     },
                 }
                 for t, month in enumerate(self.months)

@@ -30,6 +30,7 @@ def _check(out: Path, n_workers: int, horizon: int) -> dict:  # type: ignore[typ
     assert set(doc["model"]) == {"id", "version"}
     assert len(doc["workers"]) == n_workers
     for worker in doc["workers"]:
+        assert set(worker) == {"worker_id", "baseline", "savings_target", "months"}
         assert worker["baseline"] >= 0
         target = worker["savings_target"]
         assert target["level"] == 0.9 and target["horizon_months"] == 6 and target["amount"] >= 0
@@ -37,7 +38,7 @@ def _check(out: Path, n_workers: int, horizon: int) -> dict:  # type: ignore[typ
         for month in worker["months"]:
             values = [month[k] for k in KEYS[1:]]
             assert values == sorted(values)
-            assert set(KEYS) <= set(month)
+            assert set(month) == set(KEYS)
     return doc
 
 
