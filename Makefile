@@ -22,7 +22,7 @@ $(VENV)/.synced: pyproject.toml uv.lock | $(UV)
 	touch $@
 
 i18n-compile: $(VENV)/.synced
-	$(BIN)/pybabel compile -D messages -d i18n/locales --statistics
+	$(BIN)/pybabel -q compile -D messages -d i18n/locales
 
 i18n-check: i18n-compile
 	$(BIN)/python -m i18n check
