@@ -37,7 +37,7 @@ from actuarial.model.population import Hyper, build_population_model, hyper_from
 from actuarial.model.predictive import SimulationPlan, simulate
 from actuarial.model.shock import common_shock_summary
 
-MODEL_VERSION = "1.0.0"
+MODEL_VERSION = "1.1.0"
 """Version of the income model's equations; part of every model id."""
 
 
@@ -207,12 +207,15 @@ class IncomeModel:
             threads=threads,
         )
         fam = family_index(known.platforms)
-        sim_stats, sim_post, sim_hyper, sim_fam = with_newcomer_cells(
-            known, stats, post, aligned, fam
+        sim_stats, sim_post, sim_hyper, sim_fam, enter_by_month = with_newcomer_cells(
+            known, stats, post, aligned, fam, n_sim
         )
         moy = _month_of_year(last + 1, n_sim)
         seen = None if realized is None else realized[has_income]
-        paths = simulate(sim_stats, sim_post, sim_hyper, sim_fam, moy, known.n_workers, plan, seen)
+        paths = simulate(
+            sim_stats, sim_post, sim_hyper, sim_fam, moy, known.n_workers, plan, seen,
+            enter_by_month,
+        )  # fmt: skip
         shock = common_shock_summary(aligned, stats, known.n_workers)
         n, n_p = history.n_workers, len(history.platforms)
         rows = np.flatnonzero(has_income)

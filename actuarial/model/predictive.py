@@ -96,11 +96,14 @@ def simulate(
     n_workers: int,
     plan: SimulationPlan,
     realized: FloatArray | None = None,
+    enter_by_month: FloatArray | None = None,
 ) -> PathSummary:
     """Simulate every worker's predictive paths in chunks and summarise them.
 
     `month_of_year` gives the calendar month (0 = January) of each simulated month; the
     simulation runs long enough for the horizon, the baseline and the savings period.
+    `enter_by_month` (C, months), where not NaN, replaces a cell's P(active | inactive) in
+    that month (the "next platform" cells, whose rate changes with the worker's tenure).
     """
     n_sim = int(month_of_year.shape[0])
     root = np.random.SeedSequence(plan.seed)
@@ -126,7 +129,7 @@ def simulate(
         c1 = int(starts[w1]) if w1 < n_workers else stats.n_cells
         _simulate_chunk(
             stats, post, effect, kd, plan, np.random.default_rng(chunk_seeds[i]),
-            slice(w0, w1), slice(c0, c1), starts[w0:w1] - c0, out, realized,
+            slice(w0, w1), slice(c0, c1), starts[w0:w1] - c0, out, realized, enter_by_month,
         )  # fmt: skip
 
     if plan.threads > 1:
@@ -163,6 +166,7 @@ def _simulate_chunk(
     local_starts: IntArray,
     out: dict[str, FloatArray],
     realized: FloatArray | None,
+    enter_by_month: FloatArray | None,
 ) -> None:
     f32 = np.float32
     d = plan.draws
@@ -178,6 +182,11 @@ def _simulate_chunk(
     sd = np.sqrt(var)
     p_stay = _beta(rng, par(post.stay_a), par(post.stay_b))
     p_enter = _beta(rng, par(post.enter_a), par(post.enter_b))
+    scheduled = None
+    if enter_by_month is not None:
+        ebm = enter_by_month[cells]
+        rows = np.flatnonzero(np.isfinite(ebm[:, 0]))
+        scheduled = (rows, ebm[rows].astype(f32)) if rows.size else None
 
     plat = stats.platform[cells]
     table = tails.unit_t_table(plan.nu)
@@ -190,6 +199,8 @@ def _simulate_chunk(
     center = f32(plan.log_center)
     for h in range(n_sim):
         u = rng.random((n_c, d), dtype=f32)
+        if scheduled is not None:
+            p_enter[scheduled[0]] = scheduled[1][:, h, None]
         active = u < np.where(active, p_stay, p_enter)
         active_count[:, h] = active.sum(axis=1)
         log_amt = tails.draw(rng, table, (n_c, d))

@@ -55,6 +55,20 @@ def real_model(real_population: SyntheticPopulation) -> IncomeModel:
 
 
 @pytest.fixture(scope="session")
+def second_population() -> SyntheticPopulation:
+    """An independent population (other platform shocks) for pooled calibration checks."""
+    return generate_population(6000, 36, platforms=8, seed=6)
+
+
+@pytest.fixture(scope="session")
+def second_model(second_population: SyntheticPopulation) -> IncomeModel:
+    history = IncomeHistory.from_population(second_population.truncate(30))
+    model = IncomeModel(ModelConfig(sample_workers=1500, draws=200, tune=250))
+    model.fit(history, seed=1)
+    return model
+
+
+@pytest.fixture(scope="session")
 def known_model() -> IncomeModel:
     """A model with hand-set, plausible population parameters: fast and interpretable."""
     k, p, t = 4, 3, 12

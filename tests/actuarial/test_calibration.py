@@ -1,4 +1,4 @@
-"""Calibration on generated held-out months, with one real nutpie fit (shared, slow)."""
+"""Calibration on generated held-out months, with real nutpie fits of two populations (slow)."""
 
 from __future__ import annotations
 
@@ -12,29 +12,62 @@ from actuarial.synthetic import SyntheticPopulation
 CUT, HORIZON = 30, 6
 
 
-@pytest.fixture(scope="module")
-def held_out(
-    real_model: IncomeModel, real_population: SyntheticPopulation
+def _held_out(
+    model: IncomeModel, pop: SyntheticPopulation
 ) -> tuple[Forecast, np.ndarray, np.ndarray]:
-    pop = real_population
     history = IncomeHistory.from_population(pop.truncate(CUT))
     actual = pop.totals()[pop.first_month < CUT, CUT : CUT + HORIZON]
-    fc = real_model.predict(history, horizon=HORIZON, seed=7, realized=actual)
+    fc = model.predict(history, horizon=HORIZON, seed=7, realized=actual)
     lengths = np.repeat(history.history_lengths()[:, None], HORIZON, axis=1)
     return fc, actual, lengths
 
 
+@pytest.fixture(scope="module")
+def held_out(
+    real_model: IncomeModel, real_population: SyntheticPopulation
+) -> tuple[Forecast, np.ndarray, np.ndarray]:
+    return _held_out(real_model, real_population)
+
+
+@pytest.fixture(scope="module")
+def pooled_pit(
+    held_out: tuple[Forecast, np.ndarray, np.ndarray],
+    second_model: IncomeModel,
+    second_population: SyntheticPopulation,
+) -> tuple[np.ndarray, np.ndarray]:
+    """PITs and history lengths of held-out months in two independent populations.
+
+    Every worker on a platform shares its shock, so one population's six held-out months
+    are one draw of a handful of platform shocks: that draw alone moves a band's coverage
+    by a few points (a run of good months on two platforms read as 77% at 80% in one
+    generated population, 80.6% in another). Pooling two populations, as the backtest
+    does, halves that variance so that a 3-point tolerance tests the model, not the draw.
+    """
+    fc2, _, lengths2 = _held_out(second_model, second_population)
+    fc, _, lengths = held_out
+    assert fc.pit is not None and fc2.pit is not None
+    return np.concatenate([fc.pit.ravel(), fc2.pit.ravel()]), np.concatenate(
+        [lengths.ravel(), lengths2.ravel()]
+    )
+
+
+# Each short-history band on its own: new workers are where pooling, the prior and the
+# "next platform" cells decide the width, and a pooled "short" band can hide a too-wide
+# 1-3 band behind a too-narrow 4-12 one.
+BANDS = {"1-3": (1, 3), "4-12": (4, 12), "24+": (24, 10_000)}
+
+
 @pytest.mark.slow
-@pytest.mark.parametrize("band", ["short", "long"])
+@pytest.mark.parametrize("band", list(BANDS))
 @pytest.mark.parametrize("level", [0.8, 0.9])
 def test_central_intervals_cover_within_three_points(
-    held_out: tuple[Forecast, np.ndarray, np.ndarray], band: str, level: float
+    pooled_pit: tuple[np.ndarray, np.ndarray], band: str, level: float
 ) -> None:
-    fc, _, lengths = held_out
-    assert fc.pit is not None
-    sel = lengths <= 6 if band == "short" else lengths >= 24
+    pit, lengths = pooled_pit
+    lo, hi = BANDS[band]
+    sel = (lengths >= lo) & (lengths <= hi)
     assert sel.sum() > 1000  # enough outcomes for a 3-point tolerance
-    got = coverage(fc.pit[sel], level)
+    got = coverage(pit[sel], level)
     assert abs(got - level) <= 0.03, f"{band} {level:.0%}: covered {got:.1%}"
 
 
