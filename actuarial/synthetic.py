@@ -41,40 +41,11 @@ from dataclasses import dataclass
 import numpy as np
 from numpy.typing import NDArray
 
+from actuarial.platforms import PLATFORM_FAMILY, PLATFORMS
+
 FloatArray = NDArray[np.float64]
 IntArray = NDArray[np.int64]
 
-PLATFORMS: tuple[str, ...] = (
-    "uber",
-    "lyft",
-    "doordash",
-    "ubereats",
-    "instacart",
-    "grubhub",
-    "upwork",
-    "fiverr",
-    "taskrabbit",
-    "etsy",
-    "other",
-)
-"""Platform names Mutua recognises; anything else is filed under "other"."""
-
-PLATFORM_FAMILY: dict[str, str] = {
-    "uber": "rideshare",
-    "lyft": "rideshare",
-    "doordash": "delivery",
-    "ubereats": "delivery",
-    "instacart": "delivery",
-    "grubhub": "delivery",
-    "upwork": "freelance",
-    "fiverr": "freelance",
-    "taskrabbit": "tasks",
-    "etsy": "marketplace",
-    "other": "other",
-}
-"""Seasonality is shared within a family: the same riders and diners drive all of it."""
-
-FAMILIES: tuple[str, ...] = ("rideshare", "delivery", "freelance", "tasks", "marketplace", "other")
 
 # When a caller asks for k platforms, take them in this order so that even 3 platforms span
 # three different families (steady, weekly-paid and lumpy income).

@@ -20,23 +20,11 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import Mapped, mapped_column
 
+from actuarial.platforms import PLATFORMS
 from core.base import Base
 from core.clock import utcnow
 from core.ids import new_id
 
-PLATFORMS = (
-    "uber",
-    "lyft",
-    "doordash",
-    "ubereats",
-    "instacart",
-    "grubhub",
-    "upwork",
-    "fiverr",
-    "taskrabbit",
-    "etsy",
-    "other",
-)
 SOURCE_KINDS = ("manual", "csv", "plaid", "sms")
 
 _PLATFORM_SQL = ", ".join(f"'{p}'" for p in PLATFORMS)

@@ -10,8 +10,8 @@ from __future__ import annotations
 import re
 import unicodedata
 
+from actuarial.platforms import PLATFORMS
 from income.errors import UnknownPlatform
-from income.models import PLATFORMS
 
 _SEPARATORS = re.compile(r"[\s_\-.'’&]+")
 

@@ -16,7 +16,8 @@ from pathlib import Path
 import numpy as np
 from numpy.typing import NDArray
 
-from actuarial.synthetic import FAMILIES, PLATFORM_FAMILY, SyntheticPopulation, month_labels
+from actuarial.platforms import FAMILIES, PLATFORM_FAMILY
+from actuarial.synthetic import SyntheticPopulation, month_labels
 
 FloatArray = NDArray[np.float64]
 IntArray = NDArray[np.int64]

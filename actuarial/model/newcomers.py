@@ -29,7 +29,7 @@ import numpy as np
 
 from actuarial.model.conjugate import AlignedHyper, CellPosterior
 from actuarial.model.data import BoolArray, CellStats, FloatArray, IncomeHistory, IntArray
-from actuarial.synthetic import FAMILIES
+from actuarial.platforms import FAMILIES
 
 MAX_TENURE = 12
 """Workers with longer histories have settled on their platforms (adoption is rare)."""

@@ -29,7 +29,7 @@ import pymc as pm
 import pytensor.tensor as pt
 
 from actuarial.model.data import CellStats, FloatArray, IntArray
-from actuarial.synthetic import FAMILIES
+from actuarial.platforms import FAMILIES
 
 
 @dataclass(frozen=True)

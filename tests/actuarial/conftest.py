@@ -14,7 +14,8 @@ from actuarial.model import IncomeHistory, IncomeModel, ModelConfig
 from actuarial.model.builder import MODEL_VERSION, FitState
 from actuarial.model.data import month_index
 from actuarial.model.population import Hyper
-from actuarial.synthetic import FAMILIES, SyntheticPopulation, generate_population
+from actuarial.platforms import FAMILIES
+from actuarial.synthetic import SyntheticPopulation, generate_population
 
 
 @pytest.fixture(scope="session")

@@ -5,8 +5,8 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
+from actuarial.platforms import PLATFORMS
 from actuarial.synthetic import (
-    PLATFORMS,
     SyntheticPopulation,
     generate_population,
     monthly_change_share,

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
+from actuarial.platforms import PLATFORMS
 from income.errors import UnknownPlatform
-from income.models import PLATFORMS
 from income.platforms import parse_platform
 
 
