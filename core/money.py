@@ -63,18 +63,6 @@ class Money:
         """The amount in currency units, exactly (for formatting, never for arithmetic)."""
         return Decimal(self.amount_minor).scaleb(-minor_digits(self.currency))
 
-    def __add__(self, other: Money) -> Money:
-        self._same_currency(other)
-        return Money(self.amount_minor + other.amount_minor, self.currency)
-
-    def __sub__(self, other: Money) -> Money:
-        self._same_currency(other)
-        return Money(self.amount_minor - other.amount_minor, self.currency)
-
-    def _same_currency(self, other: Money) -> None:
-        if other.currency != self.currency:
-            raise InvalidAmount(f"cannot combine {self.currency} with {other.currency}")
-
 
 def parse_amount(text: str, currency: str) -> Money:
     """Parse a decimal amount in currency units ("123.45") exactly.

@@ -45,10 +45,6 @@ class Period:
         index = self.year * 12 + (self.month - 1) + months
         return Period(index // 12, index % 12 + 1)
 
-    def months_until(self, other: Period) -> int:
-        """Whole months from this period to `other` (negative if `other` is earlier)."""
-        return (other.year * 12 + other.month) - (self.year * 12 + self.month)
-
     @property
     def first_day(self) -> date:
         return date(self.year, self.month, 1)
