@@ -35,6 +35,11 @@ class StoredRules:
     def as_columns(self) -> dict[str, int]:
         return {field.name: getattr(self, field.name) for field in fields(self)}
 
+    @classmethod
+    def of(cls, pool: object) -> StoredRules:
+        """The rules as a pool row stores them (its columns bear the same names)."""
+        return cls(**{field.name: getattr(pool, field.name) for field in fields(cls)})
+
 
 def default_rules(currency: str) -> StoredRules:
     engine = PoolRules()

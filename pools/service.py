@@ -25,7 +25,7 @@ from pools import repository
 from pools.errors import InvalidName, InvalidTimezone, JoinCodeNotFound, MembershipSuspended
 from pools.ledger import open_member_accounts, open_pool_accounts
 from pools.models import POOL_NAME_MAX, Administrator, Membership, Pool, PoolAdministrator, Worker
-from pools.rules import StoredRules, merge_rules
+from pools.rules import merge_rules
 from pools.viewer import Viewer
 
 JOIN_CODE_ATTEMPTS = 5
@@ -44,20 +44,6 @@ def check_name(name: str, max_length: int, field: str = "name") -> str:
     if not cleaned or len(cleaned) > max_length or not cleaned.isprintable():
         raise InvalidName(f"{field} must be 1 to {max_length} printable characters", field=field)
     return cleaned
-
-
-def rules_of(pool: Pool) -> StoredRules:
-    return StoredRules(
-        contribution_rate_bp=pool.contribution_rate_bp,
-        min_contribution_minor=pool.min_contribution_minor,
-        max_contribution_minor=pool.max_contribution_minor,
-        replacement_rate_bp=pool.replacement_rate_bp,
-        deductible_bp=pool.deductible_bp,
-        monthly_payout_cap_minor=pool.monthly_payout_cap_minor,
-        max_payout_months_per_12=pool.max_payout_months_per_12,
-        waiting_period_months=pool.waiting_period_months,
-        target_ruin_bp=pool.target_ruin_bp,
-    )
 
 
 async def create_pool(

@@ -52,7 +52,7 @@ class MeController(Controller):
         db_session: DbSession,
     ) -> MeOut:
         def given(value: str | msgspec.UnsetType) -> str | None:
-            return None if value is msgspec.UNSET else value  # type: ignore[return-value]
+            return None if isinstance(value, msgspec.UnsetType) else value
 
         await update_profile(
             db_session,

@@ -21,11 +21,12 @@ from api.deps import (
 from api.schemas import JoinIn, MemberOut, MembershipOut, MembersOut, PoolIn, PoolOut, RulesOut
 from pools import service
 from pools.models import Membership, Pool
+from pools.rules import StoredRules
 from pools.viewer import Viewer
 
 
 def pool_out(pool: Pool) -> PoolOut:
-    rules = service.rules_of(pool)
+    rules = StoredRules.of(pool)
     return PoolOut(
         id=pool.id,
         name=pool.name,
