@@ -25,6 +25,7 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from core.clock import utcnow
 from core.errors import (
     AccountNotFound,
     AlreadyReversed,
@@ -38,8 +39,14 @@ from core.errors import (
 from core.ids import new_id
 from core.money import MAX_MINOR
 from core.periods import Period
-from pools.ledger_models import TRANSFER_REASONS, LedgerAccount, LedgerTransfer
-from pools.ledger_queries import accounts_by_kind
+from pools.ledger_models import (
+    MEMBER_ACCOUNT_KINDS,
+    POOL_ACCOUNT_KINDS,
+    TRANSFER_REASONS,
+    LedgerAccount,
+    LedgerTransfer,
+)
+from pools.ledger_queries import accounts_by_kind, member_accounts_of_pool
 from pools.models import Pool
 
 MEMO_MAX = 200
@@ -53,12 +60,16 @@ class PoolAccounts:
     """Money outside Mutua: goes negative as money comes in."""
     reserve: LedgerAccount
     """The pool's benefit fund."""
+    receivable: LedgerAccount
+    """Contributions members owe the pool: negative by the total owed."""
 
 
 @dataclass(frozen=True)
 class MemberAccounts:
     savings: LedgerAccount
     contribution: LedgerAccount
+    arrears: LedgerAccount
+    """What the member owes the pool (its balance), never below zero."""
 
 
 @dataclass(frozen=True)
@@ -86,8 +97,9 @@ class PostResult:
 async def open_pool_accounts(session: AsyncSession, pool: Pool) -> PoolAccounts:
     """The pool's world and reserve accounts, created on first call and returned after.
 
-    Only `world` may go negative (money that came in from outside); the reserve pays
-    benefits with money it holds, never on credit, so it is a no-overdraft account too.
+    Only `world` and `receivable` may go negative (money that came in from outside, money
+    owed to the pool); the reserve pays benefits with money it holds, never on credit, so it
+    is a no-overdraft account.
 
     These accounts have no worker, and NULLs never collide in a unique constraint, so the
     pool row is locked first: two concurrent callers on PostgreSQL then take turns, and the
@@ -96,7 +108,7 @@ async def open_pool_accounts(session: AsyncSession, pool: Pool) -> PoolAccounts:
     await session.flush()  # the caller may have just added the pool (autoflush is off)
     await session.execute(select(Pool.id).where(Pool.id == pool.id).with_for_update())
     found = await accounts_by_kind(session, pool.id, None)
-    for kind in ("world", "reserve"):
+    for kind in POOL_ACCOUNT_KINDS:
         if kind not in found:
             account = LedgerAccount(
                 pool_id=pool.id,
@@ -110,7 +122,9 @@ async def open_pool_accounts(session: AsyncSession, pool: Pool) -> PoolAccounts:
             session.add(account)
             found[kind] = account
     await session.flush()
-    return PoolAccounts(world=found["world"], reserve=found["reserve"])
+    return PoolAccounts(
+        world=found["world"], reserve=found["reserve"], receivable=found["receivable"]
+    )
 
 
 async def open_member_accounts(
@@ -120,12 +134,13 @@ async def open_member_accounts(
 
     Inserted with ON CONFLICT DO NOTHING on (pool, kind, worker), so a worker joining twice
     at once (a double tap, an SMS and a web request) still ends with one pair of accounts.
-    Both are no-overdraft accounts: a member's own money never goes negative.
+    All are no-overdraft accounts: a member's own money never goes negative, and nobody
+    clears more arrears than they owe.
     """
     await session.flush()  # the pool or worker may be new and not yet written
     postgres = session.get_bind().dialect.name == "postgresql"
     insert = postgresql.insert if postgres else sqlite.insert
-    for kind in ("member_savings", "member_contribution"):
+    for kind in MEMBER_ACCOUNT_KINDS:
         statement = (
             insert(LedgerAccount)
             .values(
@@ -143,7 +158,9 @@ async def open_member_accounts(
         await session.execute(statement)
     found = await accounts_by_kind(session, pool.id, worker_id)
     return MemberAccounts(
-        savings=found["member_savings"], contribution=found["member_contribution"]
+        savings=found["member_savings"],
+        contribution=found["member_contribution"],
+        arrears=found["member_arrears"],
     )
 
 
@@ -407,3 +424,47 @@ def _fields(item: TransferRequest | LedgerTransfer) -> tuple[object, ...]:
         item.memo,
         item.reverses_id,
     )
+
+
+async def open_accounts_for_members(
+    session: AsyncSession, pool: Pool, worker_ids: Sequence[uuid.UUID]
+) -> dict[uuid.UUID, MemberAccounts]:
+    """`open_member_accounts` for many members in two statements, for the monthly run.
+
+    Members who joined before an account kind existed get it here, on first use.
+    """
+    await session.flush()
+    if not worker_ids:
+        return {}
+    postgres = session.get_bind().dialect.name == "postgresql"
+    insert = postgresql.insert if postgres else sqlite.insert
+    rows = [
+        {
+            "id": new_id(),
+            "pool_id": pool.id,
+            "worker_id": worker_id,
+            "kind": kind,
+            "currency": pool.currency,
+            "debits_must_not_exceed_credits": True,
+            "debits_posted_minor": 0,
+            "credits_posted_minor": 0,
+            "created_at": utcnow(),
+        }
+        for worker_id in worker_ids
+        for kind in MEMBER_ACCOUNT_KINDS
+    ]
+    for start in range(0, len(rows), 3000):  # SQLite allows 32,766 bound values a statement
+        await session.execute(
+            insert(LedgerAccount)
+            .values(rows[start : start + 3000])
+            .on_conflict_do_nothing(index_elements=["pool_id", "kind", "worker_id"])
+        )
+    found = await member_accounts_of_pool(session, pool.id, worker_ids)
+    return {
+        worker_id: MemberAccounts(
+            savings=kinds["member_savings"],
+            contribution=kinds["member_contribution"],
+            arrears=kinds["member_arrears"],
+        )
+        for worker_id, kinds in found.items()
+    }

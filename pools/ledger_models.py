@@ -25,10 +25,22 @@ from core.base import Base
 from core.clock import utcnow
 from core.ids import new_id
 
-ACCOUNT_KINDS = ("world", "reserve", "member_savings", "member_contribution")
+POOL_ACCOUNT_KINDS = ("world", "reserve", "receivable")
+MEMBER_ACCOUNT_KINDS = ("member_savings", "member_contribution", "member_arrears")
+ACCOUNT_KINDS = POOL_ACCOUNT_KINDS + MEMBER_ACCOUNT_KINDS
 """`world` stands for money outside Mutua (bank, platforms): it goes negative as money comes
 in. `reserve` is the pool's benefit fund. Each member has a savings and a contribution
-account."""
+account.
+
+Contributions a member could not pay are explicit, not a negative balance: the amount owed
+is credited to the member's `member_arrears` account (its balance is what they owe) and
+debited to the pool's `receivable`, which goes negative by the total owed to the pool, as
+`world` does for money brought in. Clearing arrears moves it back, and the no-overdraft rule
+on `member_arrears` means nobody can clear more than they owe. The reserve holds only money
+really collected, so it never pays benefits out of promises."""
+
+_KIND_SQL = ", ".join(f"'{kind}'" for kind in ACCOUNT_KINDS)
+_POOL_KIND_SQL = ", ".join(f"'{kind}'" for kind in POOL_ACCOUNT_KINDS)
 
 TRANSFER_REASONS = (
     "income_saved",
@@ -40,18 +52,24 @@ TRANSFER_REASONS = (
     "reserve_funding",
     "adjustment",
     "reversal",
+    "arrears_settled",
+    "arrears_cleared",
+    "contribution_owed",
+    "catchup",
 )
+"""`contribution` and `catchup` move money from a member's savings to the reserve;
+`contribution_owed` records what savings could not cover (receivable → member_arrears);
+`arrears_settled` pays owed money from savings into the reserve and `arrears_cleared` takes
+the same amount off the member's arrears (member_arrears → receivable)."""
 
 
 class LedgerAccount(Base):
     __tablename__ = "ledger_accounts"
     __table_args__ = (
         UniqueConstraint("pool_id", "kind", "worker_id"),
+        CheckConstraint(f"kind IN ({_KIND_SQL})", name="kind"),
         CheckConstraint(
-            "kind IN ('world', 'reserve', 'member_savings', 'member_contribution')", name="kind"
-        ),
-        CheckConstraint(
-            "(worker_id IS NULL) = (kind IN ('world', 'reserve'))", name="worker_matches_kind"
+            f"(worker_id IS NULL) = (kind IN ({_POOL_KIND_SQL}))", name="worker_matches_kind"
         ),
         CheckConstraint("debits_posted_minor >= 0 AND credits_posted_minor >= 0", name="posted"),
         CheckConstraint(

@@ -144,3 +144,78 @@ async def balance_drift(session: AsyncSession) -> dict[uuid.UUID, tuple[int, int
         if int(cached) != recomputed:
             drift[account_id] = (int(cached), recomputed)
     return drift
+
+
+async def member_accounts_of_pool(
+    session: AsyncSession,
+    pool_id: uuid.UUID,
+    worker_ids: Collection[uuid.UUID],
+    *,
+    lock: bool = False,
+) -> dict[uuid.UUID, dict[str, LedgerAccount]]:
+    """Members' accounts by worker and kind, freshly read; locked in id order if asked,
+    so a chunk of the monthly run reads balances nobody else can move under it."""
+    found: dict[uuid.UUID, dict[str, LedgerAccount]] = {}
+    ids = sorted(worker_ids)
+    for start in range(0, len(ids), 5000):
+        query = (
+            select(LedgerAccount)
+            .where(
+                LedgerAccount.pool_id == pool_id,
+                LedgerAccount.worker_id.in_(ids[start : start + 5000]),
+            )
+            .order_by(LedgerAccount.id)
+            .execution_options(populate_existing=True)
+        )
+        if lock:
+            query = query.with_for_update()
+        for account in await session.scalars(query):
+            assert account.worker_id is not None
+            found.setdefault(account.worker_id, {})[account.kind] = account
+    return found
+
+
+async def member_balances(
+    session: AsyncSession, pool_id: uuid.UUID
+) -> dict[tuple[uuid.UUID, str], int]:
+    """Every member account's balance in the pool by (worker, kind), without loading
+    accounts as objects: the monthly run reads a hundred thousand members at once."""
+    rows = await session.execute(
+        select(
+            LedgerAccount.worker_id,
+            LedgerAccount.kind,
+            LedgerAccount.credits_posted_minor - LedgerAccount.debits_posted_minor,
+        ).where(LedgerAccount.pool_id == pool_id, LedgerAccount.worker_id.is_not(None))
+    )
+    return {(worker, kind): int(balance) for worker, kind, balance in rows if worker is not None}
+
+
+async def flows_by_period(
+    session: AsyncSession, pool_id: uuid.UUID, reasons: Collection[str], since: str
+) -> dict[str, int]:
+    """Money moved in the pool for the given reasons, by period, from `since` on."""
+    rows = await session.execute(
+        select(LedgerTransfer.period, func.sum(LedgerTransfer.amount_minor))
+        .where(
+            LedgerTransfer.pool_id == pool_id,
+            LedgerTransfer.reason.in_(sorted(reasons)),
+            LedgerTransfer.period >= since,
+        )
+        .group_by(LedgerTransfer.period)
+    )
+    return {str(period): int(total or 0) for period, total in rows if period is not None}
+
+
+async def arrears_of_pool(session: AsyncSession, pool_id: uuid.UUID) -> tuple[int, int]:
+    """What members owe the pool in all, and how many members owe anything."""
+    balance = LedgerAccount.credits_posted_minor - LedgerAccount.debits_posted_minor
+    row = (
+        await session.execute(
+            select(func.coalesce(func.sum(balance), 0), func.count()).where(
+                LedgerAccount.pool_id == pool_id,
+                LedgerAccount.kind == "member_arrears",
+                balance > 0,
+            )
+        )
+    ).one()
+    return int(row[0]), int(row[1])

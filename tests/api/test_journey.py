@@ -48,7 +48,7 @@ async def test_worker_signs_in_joins_records_income_and_reads_ledger(api: Api) -
 
     ledger = (await api.client.get("/v1/me/ledger", headers=worker)).json()
     kinds = sorted(account["kind"] for account in ledger["accounts"])
-    assert kinds == ["member_contribution", "member_savings"]
+    assert kinds == ["member_arrears", "member_contribution", "member_savings"]
     assert all(account["balance_minor"] == 0 for account in ledger["accounts"])
 
     members = await api.client.get(f"/v1/admin/pools/{pool['id']}/members", headers=admin)

@@ -69,8 +69,12 @@ async def test_opening_pool_accounts_twice_returns_the_same_accounts(
     pool = await make_pool(session)
     first = await open_pool_accounts(session, pool)
     second = await open_pool_accounts(session, pool)
-    assert (first.world.id, first.reserve.id) == (second.world.id, second.reserve.id)
-    assert await count_accounts(session, pool) == 2
+    assert (first.world.id, first.reserve.id, first.receivable.id) == (
+        second.world.id,
+        second.reserve.id,
+        second.receivable.id,
+    )
+    assert await count_accounts(session, pool) == 3
 
 
 async def test_member_accounts_cannot_overdraw_and_are_opened_once(
@@ -86,11 +90,12 @@ async def test_member_accounts_cannot_overdraw_and_are_opened_once(
     )
     assert first.savings.kind == "member_savings"
     assert first.contribution.kind == "member_contribution"
-    for account in (first.savings, first.contribution):
+    assert first.arrears.kind == "member_arrears" and first.arrears.id == second.arrears.id
+    for account in (first.savings, first.contribution, first.arrears):
         assert account.worker_id == worker.id
         assert account.debits_must_not_exceed_credits is True
         assert account.currency == "USD"
-    assert await count_accounts(session, pool) == 2
+    assert await count_accounts(session, pool) == 3
 
 
 async def test_each_member_and_each_pool_has_accounts_of_its_own(session: AsyncSession) -> None:

@@ -204,4 +204,4 @@ async def test_accounts_opened_twice_at_once_exist_once(setup: Setup) -> None:
         count = await session.scalar(
             select(func.count()).select_from(LedgerAccount).where(LedgerAccount.pool_id == pool_id)
         )
-    assert count == 4
+    assert count == 6  # world, reserve, receivable; savings, contribution, arrears

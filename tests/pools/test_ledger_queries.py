@@ -50,15 +50,17 @@ async def test_a_worker_sees_only_their_own_accounts(session: AsyncSession) -> N
     assert {a.id for a in everywhere} == {
         mine.savings.id,
         mine.contribution.id,
+        mine.arrears.id,
         mine_elsewhere.savings.id,
         mine_elsewhere.contribution.id,
+        mine_elsewhere.arrears.id,
     }
     in_pool = await accounts_for_worker(session, ana.id, pool.id)
-    assert {a.id for a in in_pool} == {mine.savings.id, mine.contribution.id}
+    assert {a.id for a in in_pool} == {mine.savings.id, mine.contribution.id, mine.arrears.id}
     assert await accounts_for_worker(session, new_id()) == []
 
     by_kind = await accounts_by_kind(session, pool.id, None)
-    assert set(by_kind) == {"world", "reserve"}
+    assert set(by_kind) == {"world", "reserve", "receivable"}
 
 
 async def test_recent_transfers_are_newest_first_and_limited(session: AsyncSession) -> None:
