@@ -257,6 +257,10 @@ class IncomeModel:
     # -- persistence -------------------------------------------------------------------------
     def save(self, path: Path | str) -> None:
         """Write the fit (parameters, config, model id and version) to one `.npz` file."""
+        Path(path).write_bytes(self.to_bytes())
+
+    def to_bytes(self) -> bytes:
+        """The fit as `save` writes it, for storage in a database column."""
         st = self.fitted
         meta = {
             "model_id": st.model_id,
@@ -273,12 +277,17 @@ class IncomeModel:
         buf = io.BytesIO()
         arrays: dict[str, Any] = {"meta": np.array(json.dumps(meta)), **st.hyper.arrays()}
         np.savez_compressed(buf, **arrays)
-        Path(path).write_bytes(buf.getvalue())
+        return buf.getvalue()
 
     @classmethod
     def load(cls, path: Path | str) -> IncomeModel:
         """Read a fit written by `save`; refuse one made by another model version."""
-        with np.load(Path(path), allow_pickle=False) as npz:
+        return cls.from_bytes(Path(path).read_bytes())
+
+    @classmethod
+    def from_bytes(cls, data: bytes) -> IncomeModel:
+        """Read a fit written by `to_bytes`; refuse one made by another model version."""
+        with np.load(io.BytesIO(data), allow_pickle=False) as npz:
             meta: dict[str, Any] = json.loads(str(npz["meta"]))
             arrays = {k: np.asarray(npz[k]) for k in npz.files if k != "meta"}
         config = ModelConfig(**meta["config"])
@@ -344,7 +353,20 @@ def _label(index: int) -> str:
 
 
 def _diagnostics(idata: Any) -> dict[str, float]:
+    """Divergent transitions and the largest split R-hat over the population parameters,
+    which the service reads to decide whether a fit may replace the one in use."""
+    out: dict[str, float] = {}
     stats = getattr(idata, "sample_stats", None)
-    if stats is None or "diverging" not in stats:
-        return {}
-    return {"divergences": float(np.asarray(stats["diverging"]).sum())}
+    if stats is not None and "diverging" in stats:
+        out["divergences"] = float(np.asarray(stats["diverging"]).sum())
+        out["draws"] = float(np.asarray(stats["diverging"]).size)
+    posterior = getattr(idata, "posterior", None)
+    if posterior is not None and posterior.sizes.get("chain", 1) > 1:
+        import arviz as az
+
+        rhat = az.rhat(posterior)  # type: ignore[no-untyped-call]
+        values = [float(np.nanmax(np.asarray(rhat[name]))) for name in rhat.data_vars]
+        finite = [v for v in values if np.isfinite(v)]
+        if finite:
+            out["r_hat_max"] = max(finite)
+    return out
