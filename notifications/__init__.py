@@ -5,7 +5,7 @@ app's `OutboxWorker`; nothing outside this package sends an SMS directly.
 """
 
 from notifications.dispatcher import DispatchReport, OutboxWorker, dispatch_pending
-from notifications.outbox import enqueue_sms
+from notifications.outbox import QueuedSms, enqueue_sms, enqueue_sms_batch
 from notifications.providers import (
     FileSmsProvider,
     MemorySmsProvider,
@@ -26,10 +26,12 @@ __all__ = [
     "OutgoingSms",
     "PermanentFailure",
     "ProviderError",
+    "QueuedSms",
     "SentSms",
     "SmsProvider",
     "TemporaryFailure",
     "dispatch_pending",
     "enqueue_sms",
+    "enqueue_sms_batch",
     "provider_from_setting",
 ]

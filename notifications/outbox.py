@@ -15,16 +15,24 @@ from __future__ import annotations
 
 import logging
 import re
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
 from typing import Any, cast
 
+from sqlalchemy import insert
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from core.clock import utcnow
+from core.ids import new_id
 from i18n import normalize_language, render_sms
 from notifications.models import OutboxMessage
-from notifications.repository import dedup_key_exists, is_suppressed
+from notifications.repository import (
+    dedup_key_exists,
+    existing_dedup_keys,
+    is_suppressed,
+    suppressed_among,
+)
 
 log = logging.getLogger(__name__)
 
@@ -108,3 +116,64 @@ async def enqueue_sms(
             return None
         raise
     return message
+
+
+@dataclass(frozen=True)
+class QueuedSms:
+    """One message of a batch; see `enqueue_sms` for what each field means."""
+
+    to: str
+    template: str
+    language: str
+    values: Mapping[str, object]
+    dedup_key: str
+
+
+async def enqueue_sms_batch(session: AsyncSession, messages: Sequence[QueuedSms]) -> int:
+    """Queue many keyed messages in the caller's transaction with a constant number of
+    statements: the monthly run writes a statement for every member of a chunk at once.
+
+    The same rules as `enqueue_sms`: opted-out phones get nothing, a key already in the
+    outbox (in any status) is not queued again. Returns how many were queued.
+    """
+    for message in messages:
+        _check_arguments(message.to, message.dedup_key)
+    suppressed = await suppressed_among(session, sorted({m.to for m in messages}))
+    keys = [m.dedup_key for m in messages]
+    if len(set(keys)) != len(keys):
+        raise ValueError("a batch names the same dedup key twice")
+    known = await existing_dedup_keys(session, keys)
+    now = utcnow()
+    rows: list[dict[str, Any]] = []
+    for message in messages:
+        if message.to in suppressed or message.dedup_key in known:
+            continue
+        rendered = render_sms(
+            message.template, message.language, **cast("Mapping[str, Any]", message.values)
+        )
+        if rendered.segments > rendered.budget:
+            log.warning(
+                "%s in %s renders to %d segments, over its budget of %d",
+                message.template,
+                message.language,
+                rendered.segments,
+                rendered.budget,
+            )
+        rows.append(
+            {
+                "id": new_id(),
+                "channel": "sms",
+                "recipient": message.to,
+                "template": message.template,
+                "language": normalize_language(message.language),
+                "body": rendered.text,
+                "dedup_key": message.dedup_key,
+                "status": "queued",
+                "attempts": 0,
+                "next_attempt_at": now,
+                "created_at": now,
+            }
+        )
+    if rows:
+        await session.execute(insert(OutboxMessage), rows)
+    return len(rows)

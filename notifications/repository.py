@@ -93,3 +93,22 @@ async def mark_failed(session: AsyncSession, message_id: uuid.UUID, error: str) 
         .where(OutboxMessage.id == message_id)
         .values(status="failed", body=_body_after_delivery(), last_error=error[:LAST_ERROR_MAX])
     )
+
+
+async def suppressed_among(session: AsyncSession, phones: list[str]) -> set[str]:
+    """The phones, of those given, whose worker texted STOP."""
+    if not phones:
+        return set()
+    rows = await session.scalars(
+        select(Worker.phone_e164).where(Worker.phone_e164.in_(phones), Worker.sms_opted_out)
+    )
+    return set(rows)
+
+
+async def existing_dedup_keys(session: AsyncSession, keys: list[str]) -> set[str]:
+    if not keys:
+        return set()
+    rows = await session.scalars(
+        select(OutboxMessage.dedup_key).where(OutboxMessage.dedup_key.in_(keys))
+    )
+    return {key for key in rows if key is not None}
