@@ -36,6 +36,7 @@ i18n-update: i18n-extract
 run: $(VENV)/.synced i18n-compile
 	$(BIN)/mutua db upgrade
 	$(BIN)/mutua demo seed --if-empty
+	$(BIN)/mutua run month --all
 	$(BIN)/mutua serve --host 127.0.0.1 --port 8000
 
 test: $(VENV)/.synced i18n-compile

@@ -6,6 +6,7 @@ of their own against their own databases and providers.
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from typing import Any, cast
@@ -24,8 +25,11 @@ from api.problems import EXCEPTION_HANDLERS
 from api.routes.auth import AuthController
 from api.routes.income import IncomeController
 from api.routes.me import MeController
+from api.routes.plan import PlanController
 from api.routes.pools import AdminPoolController, PoolController
+from api.routes.runs import RunController
 from api.routes.system import health, ready
+from api.run_tasks import stop_runs
 from api.strict_json import refuse_lax_json
 from core.db import create_engine, session_factory
 from core.settings import Settings
@@ -38,6 +42,7 @@ def create_app(
     *,
     sms_provider: SmsProvider | None = None,
     run_outbox_worker: bool = True,
+    run_scheduler: bool = False,
 ) -> Litestar:
     settings = settings or Settings.from_env()
     provider = sms_provider or provider_from_setting(settings.sms_provider)
@@ -50,11 +55,26 @@ def create_app(
         app.state.sms_provider = provider
         worker = OutboxWorker(app.state.session_factory, provider)
         app.state.outbox_worker = worker
+        app.state.run_tasks = set()
         if run_outbox_worker:
             await worker.start()
+        if run_scheduler:
+            from runs.config import RunConfig
+            from runs.scheduler import run_forever  # loads the income model (PyMC)
+
+            app.state.run_tasks.add(
+                asyncio.create_task(
+                    run_forever(
+                        app.state.session_factory,
+                        RunConfig.from_settings(settings),
+                        settings.reminder_days_before_cutoff,
+                    )
+                )
+            )
         try:
             yield
         finally:
+            await stop_runs(app)
             if run_outbox_worker:
                 await worker.stop()
             await engine.dispose()
@@ -70,8 +90,10 @@ def create_app(
             ready,
             AuthController,
             MeController,
+            PlanController,
             PoolController,
             AdminPoolController,
+            RunController,
             IncomeController,
         ],
         lifespan=[lifespan],

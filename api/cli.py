@@ -43,8 +43,11 @@ def main(ctx: click.Context) -> None:
 @main.command()
 @click.option("--host", default="127.0.0.1", show_default=True)
 @click.option("--port", default=8000, show_default=True, type=int)
+@click.option(
+    "--with-scheduler", is_flag=True, help="Also run the monthly scheduler (a small co-op)."
+)
 @click.pass_context
-def serve(ctx: click.Context, host: str, port: int) -> None:
+def serve(ctx: click.Context, host: str, port: int, with_scheduler: bool) -> None:
     """Serve the API (OpenAPI UI at /schema)."""
     import uvicorn
 
@@ -52,7 +55,35 @@ def serve(ctx: click.Context, host: str, port: int) -> None:
 
     settings = _settings(ctx)
     click.echo(f"Mutua on http://{host}:{port}  (API docs: http://{host}:{port}/schema)")
-    uvicorn.run(create_app(settings), host=host, port=port, log_level="info")
+    app = create_app(settings, run_scheduler=with_scheduler)
+    uvicorn.run(app, host=host, port=port, log_level="info")
+
+
+@main.command()
+@click.option("--once", is_flag=True, help="One tick (reminders and due runs), then exit.")
+@click.pass_context
+def scheduler(ctx: click.Context, once: bool) -> None:
+    """Start each pool's month after its cut-off, remind members before it, catch up."""
+    from runs.config import RunConfig
+    from runs.scheduler import run_forever, tick
+
+    settings = _settings(ctx)
+    config = RunConfig.from_settings(settings)
+
+    async def work() -> None:
+        engine = create_engine(settings.database_url)
+        try:
+            sessions = session_factory(engine)
+            if once:
+                report = await tick(sessions, config, settings.reminder_days_before_cutoff)
+                click.echo(f"{report.reminders} reminders queued; runs: {report.runs or 'none'}")
+            else:
+                click.echo("scheduler running (Ctrl-C stops it)")
+                await run_forever(sessions, config, settings.reminder_days_before_cutoff)
+        finally:
+            await engine.dispose()
+
+    asyncio.run(work())
 
 
 @main.group()
@@ -107,6 +138,29 @@ def demo_seed(ctx: click.Context, if_empty: bool, seed: int, workers: int) -> No
     click.echo(f"  Pool join code: {summary.pool_code}")
     click.echo(f"  Workers (sign in with POST /v1/auth/otp): {', '.join(summary.phones[:5])}, ...")
     click.echo(f"  Sign-in codes are written to: {_settings(ctx).sms_provider}")
+
+
+@main.group("run")
+def run_group() -> None:
+    """The monthly run."""
+
+
+@run_group.command("month")
+@click.option("--pool", "pool_id", type=click.UUID, help="One pool (default: every pool).")
+@click.option("--all", "all_pools", is_flag=True, help="Every pool (the default).")
+@click.option("--period", help="YYYY-MM; default the last month that is over in each pool.")
+@click.option("--no-wait", is_flag=True, help="Exit if another runner holds the run.")
+@click.pass_context
+def run_month(
+    ctx: click.Context, pool_id: Any, all_pools: bool, period: str | None, no_wait: bool
+) -> None:
+    """Run (or resume) a month: plans, contributions, payouts, statements."""
+    from api.run_command import run_months
+
+    if pool_id is not None and all_pools:
+        raise click.UsageError("give --pool or --all, not both")
+    code = asyncio.run(run_months(_settings(ctx), pool_id, period, wait=not no_wait))
+    ctx.exit(code)
 
 
 @main.group()

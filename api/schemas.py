@@ -98,6 +98,8 @@ class PoolIn(Strict):
     currency: Currency
     timezone: Annotated[str, msgspec.Meta(max_length=64)] = "UTC"
     default_language: Annotated[str, msgspec.Meta(max_length=64)] = "en"
+    income_cutoff_day: Annotated[int, msgspec.Meta(ge=1, le=28)] = 5
+    """Day of the next month until which a month's income counts; the run starts after it."""
     rules: RulesIn | None = None
 
 
@@ -121,6 +123,7 @@ class PoolOut(msgspec.Struct, kw_only=True):
     """The join code; shown to the pool's administrators and members."""
     timezone: str
     default_language: str
+    income_cutoff_day: int
     rules: RulesOut
     created_at: datetime
 

@@ -32,6 +32,22 @@ class Settings:
     """Largest request body accepted; larger ones get 413 before any parsing."""
     debug: bool = False
     """Show tracebacks in error responses; never in production."""
+    run_chunk_size: int = 1000
+    """Members per transaction in the monthly run: a crash loses at most one chunk's work,
+    which is redone, and several runners share a run chunk by chunk."""
+    model_max_age_months: int = 3
+    """A population fit older than this is refitted by the next run; younger ones are
+    reused and only the per-member update runs."""
+    pool_fit_min_members: int = 200
+    """Members with 6+ months of history a pool needs to fit a population of its own."""
+    rate_recommendation_share: float = 0.10
+    """A solved contribution rate this far (relative) from the one in force is shown to the
+    pool's administrators as a recommendation."""
+    run_lease_seconds: int = 60
+    """How long a runner holds a run without renewing; a runner that died is replaced after
+    this long."""
+    reminder_days_before_cutoff: int = 3
+    """Days before a pool's income cut-off when members who reported nothing are reminded."""
 
     @classmethod
     def from_env(cls, environ: Mapping[str, str] | None = None) -> Settings:
@@ -44,6 +60,20 @@ class Settings:
             sms_provider=env.get("MUTUA_SMS_PROVIDER", DEFAULT_SMS_PROVIDER),
             token_ttl_seconds=int(env.get("MUTUA_TOKEN_TTL_SECONDS", cls.token_ttl_seconds)),
             debug=env.get("MUTUA_DEBUG", "").lower() in {"1", "true", "yes"},
+            run_chunk_size=int(env.get("MUTUA_RUN_CHUNK_SIZE", cls.run_chunk_size)),
+            model_max_age_months=int(
+                env.get("MUTUA_MODEL_MAX_AGE_MONTHS", cls.model_max_age_months)
+            ),
+            pool_fit_min_members=int(
+                env.get("MUTUA_POOL_FIT_MIN_MEMBERS", cls.pool_fit_min_members)
+            ),
+            rate_recommendation_share=float(
+                env.get("MUTUA_RATE_RECOMMENDATION_SHARE", cls.rate_recommendation_share)
+            ),
+            run_lease_seconds=int(env.get("MUTUA_RUN_LEASE_SECONDS", cls.run_lease_seconds)),
+            reminder_days_before_cutoff=int(
+                env.get("MUTUA_REMINDER_DAYS_BEFORE_CUTOFF", cls.reminder_days_before_cutoff)
+            ),
         )
 
 

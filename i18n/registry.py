@@ -129,6 +129,16 @@ CHOICES: dict[str, dict[str, Message]] = {
         "income_volatile": msg("decision.factor", "your income varies a lot"),
         "reserve_low": msg("decision.factor", "the pool reserve is low"),
         "savings_on_track": msg("decision.factor", "your savings are on track"),
+        "waiting_period": msg("decision.factor", "you are in your waiting period"),
+        "max_payout_months": msg("decision.factor", "you had the most payout months"),
+        "no_income_reported": msg("decision.factor", "no income was reported"),
+        "report_income": msg("decision.factor", "report income to get payouts"),
+        "contribution_share": msg("decision.factor", "it is a share of your income"),
+        "minimum_contribution": msg("decision.factor", "the pool minimum applies"),
+        "maximum_contribution": msg("decision.factor", "the pool maximum applies"),
+        "catchup_instalment": msg("decision.factor", "a deferred part is due"),
+        "arrears_owed": msg("decision.factor", "you owed an earlier amount"),
+        "low_savings": msg("decision.factor", "your savings were short"),
     },
 }
 
@@ -225,6 +235,12 @@ PROBLEM_TITLES: dict[str, Message] = {
         msg("problem.transfer-not-found", "The transfer does not exist"),
         msg("problem.transfer-id-conflict", "A different transfer was already posted with this id"),
         msg("problem.already-reversed", "The transfer has already been reversed"),
+        msg("problem.period-not-closed", "The month is not over yet"),
+        msg("problem.run-in-progress", "The month's run is in progress"),
+        msg("problem.earlier-run-unfinished", "An earlier month's run has not finished"),
+        msg("problem.no-plan-yet", "There is no plan for this month yet"),
+        msg("problem.run-not-found", "The run does not exist"),
+        msg("problem.decision-not-found", "The decision does not exist"),
     )
 }
 

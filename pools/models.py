@@ -81,6 +81,7 @@ class Pool(Base):
         CheckConstraint("max_payout_months_per_12 BETWEEN 0 AND 12", name="max_payout_months"),
         CheckConstraint("waiting_period_months BETWEEN 0 AND 36", name="waiting_period"),
         CheckConstraint("target_ruin_bp BETWEEN 1 AND 5000", name="target_ruin"),
+        CheckConstraint("income_cutoff_day BETWEEN 1 AND 28", name="income_cutoff_day"),
     )
 
     id: Mapped[uuid.UUID] = mapped_column(primary_key=True, default=new_id)
@@ -109,6 +110,9 @@ class Pool(Base):
     """Months of membership before the first payout."""
     target_ruin_bp: Mapped[int] = mapped_column(Integer)
     """Tolerated probability that the reserve runs out within 12 months, in basis points."""
+    income_cutoff_day: Mapped[int] = mapped_column(Integer, default=5, server_default="5")
+    """Day of the next month (in the pool's zone) until which income for a month counts;
+    the month's run starts once that day is over. Up to 28 so every month has it."""
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
 
     administrators: Mapped[list[Administrator]] = relationship(

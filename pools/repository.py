@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Sequence
-from datetime import datetime
+from datetime import date, datetime
 
 from sqlalchemy import and_, exists, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -111,3 +111,22 @@ async def newest_code_for_update(session: AsyncSession, phone_e164: str) -> Sign
         .limit(1)
         .with_for_update()
     )
+
+
+async def members_joined_since(session: AsyncSession, pool_id: uuid.UUID, since: date) -> int:
+    """Active members who joined on or after `since` (those still in a waiting period)."""
+    count = await session.scalar(
+        select(func.count()).where(
+            Membership.pool_id == pool_id,
+            Membership.status == "active",
+            Membership.joined_on >= since,
+        )
+    )
+    return int(count or 0)
+
+
+async def count_active_members(session: AsyncSession, pool_id: uuid.UUID) -> int:
+    count = await session.scalar(
+        select(func.count()).where(Membership.pool_id == pool_id, Membership.status == "active")
+    )
+    return int(count or 0)

@@ -25,7 +25,7 @@ from pools import repository
 from pools.errors import InvalidName, InvalidTimezone, JoinCodeNotFound, MembershipSuspended
 from pools.ledger import open_member_accounts, open_pool_accounts
 from pools.models import POOL_NAME_MAX, Administrator, Membership, Pool, PoolAdministrator, Worker
-from pools.rules import merge_rules
+from pools.rules import InvalidRules, merge_rules
 from pools.viewer import Viewer
 
 JOIN_CODE_ATTEMPTS = 5
@@ -55,15 +55,21 @@ async def create_pool(
     rules: dict[str, int] | None = None,
     timezone: str = "UTC",
     default_language: str = "en",
+    income_cutoff_day: int = 5,
 ) -> Pool:
     """A new pool administered by its creator, with its reserve account open."""
     code = normalize_currency(currency)
+    if isinstance(income_cutoff_day, bool) or not 1 <= income_cutoff_day <= 28:
+        raise InvalidRules(
+            "income_cutoff_day must be a day from 1 to 28", field="income_cutoff_day"
+        )
     stored = merge_rules(code, rules or {})
     values = {
         "name": check_name(name, POOL_NAME_MAX),
         "currency": code,
         "timezone": check_timezone(timezone),
         "default_language": normalize_language(default_language),
+        "income_cutoff_day": income_cutoff_day,
         **stored.as_columns(),
     }
     for _ in range(JOIN_CODE_ATTEMPTS):

@@ -34,6 +34,7 @@ def pool_out(pool: Pool) -> PoolOut:
         code=pool.join_code,
         timezone=pool.timezone,
         default_language=pool.default_language,
+        income_cutoff_day=pool.income_cutoff_day,
         rules=RulesOut(**rules.as_columns()),
         created_at=pool.created_at,
     )
@@ -72,6 +73,7 @@ class PoolController(Controller):
             rules=data.rules.given() if data.rules else None,
             timezone=data.timezone,
             default_language=data.default_language,
+            income_cutoff_day=data.income_cutoff_day,
         )
         await db_session.commit()
         return pool_out(pool)

@@ -17,6 +17,7 @@ from typing import Any
 
 from litestar import Litestar
 
+from core.periods import Period
 from tests.api.conftest import ADMIN_PASSWORD, Api, assert_problem, join_pool
 
 W1_PHONE = "+14155550101"
@@ -53,6 +54,8 @@ class Row:
     status: int
     check: Check | None = None
     """For a 2xx: what the caller must (and must not) see in the answer."""
+    slug: str | None = None
+    """For a refusal that is not an ownership check (`no-plan-yet`): its own problem type."""
 
 
 @dataclass(frozen=True)
@@ -80,6 +83,57 @@ async def fresh_code(api: Api, world: World, target: str) -> Request:
     assert response.status_code == 202, response.text
     code = await api.last_code(SIGN_IN_PHONE)
     return "/v1/auth/otp/verify", {"json": {"phone": SIGN_IN_PHONE, "code": code}}
+
+
+LAST_MONTH = str(Period.current("UTC").shift(-1))
+"""A month that is over in the scenario's pools (they keep the default zone, UTC)."""
+
+
+def run_body(template: str) -> Callable[[Api, World, str], Awaitable[Request]]:
+    async def build(api: Api, world: World, target: str) -> Request:
+        return template.format(pool_id=world.pool_id(target)), {"json": {"period": LAST_MONTH}}
+
+    return build
+
+
+def pa_run(template: str) -> Callable[[Api, World, str], Awaitable[Request]]:
+    """A URL naming PA's run, under the pool the row targets."""
+
+    async def build(api: Api, world: World, target: str) -> Request:
+        response = await api.client.post(
+            f"/v1/admin/pools/{world.pools['PA']['id']}/runs",
+            json={"period": LAST_MONTH},
+            headers=world.headers["admin A"],
+        )
+        assert response.status_code == 202, response.text
+        return template.format(pool_id=world.pool_id(target), run_id=response.json()["id"]), {}
+
+    return build
+
+
+def is_run_of(name: str) -> Check:
+    def check(world: World, body: Body) -> None:
+        assert body["pool_id"] == world.pools[name]["id"] and body["period"] == LAST_MONTH, body
+
+    return check
+
+
+def runs_of(name: str) -> Check:
+    def check(world: World, body: Body) -> None:
+        assert {run["pool_id"] for run in body["items"]} <= {world.pools[name]["id"]}, body
+
+    return check
+
+
+def health_of(name: str) -> Check:
+    def check(world: World, body: Body) -> None:
+        assert body["pool_id"] == world.pools[name]["id"], body
+
+    return check
+
+
+def no_decisions(world: World, body: Body) -> None:
+    assert body == {"items": [], "next_cursor": None}, body
 
 
 async def join_with_code(api: Api, world: World, target: str) -> Request:
@@ -198,6 +252,64 @@ ROUTES: dict[tuple[str, str], RouteCase] = {
             Row("operator", "PB", 200, members_are("W2")),
         ],
     ),
+    # The monthly run, for the pool's administrators (and operators).
+    ("POST", "/v1/admin/pools/{pool_id:uuid}/runs"): RouteCase(
+        run_body("/v1/admin/pools/{pool_id}/runs"),
+        [
+            Row("anonymous", "PA", 401),
+            Row("W1", "PA", 403),
+            Row("admin B", "PA", 404),
+            Row("admin A", "no such pool", 404),
+            Row("admin A", "PA", 202, is_run_of("PA")),
+            Row("operator", "PB", 202, is_run_of("PB")),
+        ],
+    ),
+    ("GET", "/v1/admin/pools/{pool_id:uuid}/runs"): RouteCase(
+        with_pool("/v1/admin/pools/{pool_id}/runs"),
+        [
+            Row("anonymous", "PA", 401),
+            Row("W1", "PA", 403),
+            Row("admin B", "PA", 404),
+            Row("admin A", "PA", 200, runs_of("PA")),
+            Row("admin B", "PB", 200, runs_of("PB")),
+        ],
+    ),
+    ("GET", "/v1/admin/pools/{pool_id:uuid}/runs/{run_id:uuid}"): RouteCase(
+        pa_run("/v1/admin/pools/{pool_id}/runs/{run_id}"),
+        [
+            Row("anonymous", "PA", 401),
+            Row("W1", "PA", 403),
+            Row("admin B", "PA", 404),
+            # B's own pool in the path does not open A's run.
+            Row("admin B", "PB", 404, slug="run-not-found"),
+            Row("admin A", "PA", 200, is_run_of("PA")),
+            Row("operator", "PA", 200, is_run_of("PA")),
+        ],
+    ),
+    ("GET", "/v1/admin/pools/{pool_id:uuid}/health"): RouteCase(
+        with_pool("/v1/admin/pools/{pool_id}/health"),
+        [
+            Row("anonymous", "PA", 401),
+            Row("W1", "PA", 403),
+            Row("admin B", "PA", 404),
+            Row("admin A", "PA", 200, health_of("PA")),
+            Row("operator", "PB", 200, health_of("PB")),
+        ],
+    ),
+    # The worker's plan and decisions (no month has been run for them in this scenario: the
+    # routes answer for the caller only; a real month is in tests/runs).
+    ("GET", "/v1/me/plan"): RouteCase(
+        fixed("/v1/me/plan"),
+        [ANONYMOUS_401, ADMIN_403, Row("W1", "self", 404, slug="no-plan-yet")],
+    ),
+    ("GET", "/v1/me/decisions"): RouteCase(
+        fixed("/v1/me/decisions"),
+        [ANONYMOUS_401, ADMIN_403, Row("W1", "self", 200, no_decisions)],
+    ),
+    ("GET", "/v1/me/decisions/{decision_id:uuid}"): RouteCase(
+        fixed(f"/v1/me/decisions/{uuid.UUID(int=7)}"),
+        [ANONYMOUS_401, ADMIN_403, Row("W1", "self", 404, slug="decision-not-found")],
+    ),
     # Both kinds of caller: members and administrators of the pool, nobody else.
     ("GET", "/v1/pools/{pool_id:uuid}"): RouteCase(
         with_pool("/v1/pools/{pool_id}"),
@@ -284,7 +396,7 @@ async def test_every_route_checks_the_caller_and_what_it_names(api: Api) -> None
                 continue
             try:
                 if row.status >= 400:
-                    assert_problem(response, row.status, SLUG_BY_STATUS[row.status])
+                    assert_problem(response, row.status, row.slug or SLUG_BY_STATUS[row.status])
                 elif row.check is not None:
                     row.check(world, response.json())
             except AssertionError as error:

@@ -1,0 +1,81 @@
+"""The monthly run for administrators: start one, follow it, and read the pool's health."""
+
+from __future__ import annotations
+
+import uuid
+from typing import Any
+
+from litestar import Controller, Request, get, post
+from litestar.di import Provide
+from litestar.params import FromPath, JSONBody
+from litestar.status_codes import HTTP_202_ACCEPTED
+
+from api.deps import CurrentAdmin, DbSession, provide_admin
+from api.run_tasks import start_run_in_background
+from core.clock import utcnow
+from core.periods import Period
+from pools import service
+from pools.models import Pool
+from pools.viewer import Viewer
+from runs import service as runs_service
+from runs.schemas import HealthOut, RunIn, RunOut, RunsOut
+
+
+async def _pool(db_session: DbSession, admin: CurrentAdmin, pool_id: uuid.UUID) -> Pool:
+    viewer = Viewer(admin_id=admin.id, is_operator=admin.role == "operator")
+    return await service.administered_pool(db_session, viewer, pool_id)
+
+
+class RunController(Controller):
+    path = "/v1/admin/pools/{pool_id:uuid}"
+    tags = ["runs"]
+    dependencies = {"admin": Provide(provide_admin)}
+
+    @post(
+        "/runs",
+        status_code=HTTP_202_ACCEPTED,
+        summary="Run (or resume) a month for the pool",
+        description=(
+            "Starts the month's run in the background and answers at once with the run; "
+            "follow it at `GET .../runs/{run_id}`. A month already run is not run again "
+            "(the finished run is returned). Takes an `Idempotency-Key`."
+        ),
+    )
+    async def start_run(
+        self,
+        request: Request[Any, Any, Any],
+        pool_id: FromPath[uuid.UUID],
+        data: JSONBody[RunIn],
+        admin: CurrentAdmin,
+        db_session: DbSession,
+    ) -> RunOut:
+        pool = await _pool(db_session, admin, pool_id)
+        period = Period.parse(data.period)
+        target = pool.id
+        await db_session.rollback()  # the runner uses sessions of its own (SQLite: one writer)
+        run = await start_run_in_background(request.app, target, period)
+        return runs_service.run_out(run)
+
+    @get("/runs", summary="The pool's monthly runs, newest first")
+    async def list_runs(
+        self, pool_id: FromPath[uuid.UUID], admin: CurrentAdmin, db_session: DbSession
+    ) -> RunsOut:
+        return await runs_service.pool_runs(db_session, await _pool(db_session, admin, pool_id))
+
+    @get("/runs/{run_id:uuid}", summary="One run: status, step, progress, counts, totals")
+    async def get_run(
+        self,
+        pool_id: FromPath[uuid.UUID],
+        run_id: FromPath[uuid.UUID],
+        admin: CurrentAdmin,
+        db_session: DbSession,
+    ) -> RunOut:
+        pool = await _pool(db_session, admin, pool_id)
+        return await runs_service.pool_run(db_session, pool, run_id)
+
+    @get("/health", summary="The pool's health at a glance, from its last run")
+    async def health(
+        self, pool_id: FromPath[uuid.UUID], admin: CurrentAdmin, db_session: DbSession
+    ) -> HealthOut:
+        pool = await _pool(db_session, admin, pool_id)
+        return await runs_service.pool_health(db_session, pool, utcnow().date())
