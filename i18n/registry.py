@@ -363,6 +363,17 @@ _TEMPLATES: tuple[Template, ...] = (
         ucs2_budget=2,
     ),
     Template(
+        "forecast.low_month_guidance",
+        msg(
+            "forecast.low_month_guidance",
+            "Mutua: {period} may be a slow month. We expect about {forecast}. Setting "
+            "aside {set_aside} now would cover the gap.",
+        ),
+        {"period": PERIOD, "forecast": money(), "set_aside": money()},
+        budget=2,
+        ucs2_budget=3,
+    ),
+    Template(
         "income.reminder",
         msg(
             "income.reminder",

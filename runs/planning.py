@@ -160,6 +160,8 @@ def plan_month(
         if not reported[i]:
             relief_f, schedule = {**relief_f, "contribution": minimum / scale}, []
         payout_f = payouts.factors(i).as_dict()
+        if not reported[i]:  # never a payout on missing data, whatever the engine saw
+            payout_f = {**payout_f, "reason": NOT_REPORTED, "due": 0.0, "payout": 0.0}
         rows.append(
             {
                 "membership_id": members.membership_ids[i],

@@ -304,6 +304,13 @@ async def post_contributions(
     return batch.result
 
 
+def low_month_cover(plan: MemberPlan) -> int:
+    """What to put aside now for a likely low month: the gap between the member's usual
+    income and the low end (p25) of next month's forecast."""
+    ahead = plan.forecast[0] if plan.forecast else {"p25": plan.baseline_minor}
+    return max(plan.baseline_minor - int(ahead["p25"]), 0)
+
+
 def payout_amount(due: int, run: MonthlyRun) -> int:
     """The payout after the month's pro-rata factor, fixed on the run (integer arithmetic, so
     the month's payouts never add up to more than the reserve held)."""
@@ -387,9 +394,10 @@ async def post_payouts(
             batch.tell(
                 plan,
                 phones[plan.worker_id],
-                "forecast.low_month_warning",
+                "forecast.low_month_guidance",
                 period=Period.parse(ahead["month"]),
                 forecast=Money(int(ahead["p50"]), pool.currency),
+                set_aside=Money(low_month_cover(plan), pool.currency),
             )
     await batch.commit_to(session)
     return batch.result

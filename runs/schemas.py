@@ -75,6 +75,9 @@ class PlanOut(msgspec.Struct, kw_only=True):
     catchup_due_next_minor: int
     """Catch-up instalments of deferred contributions due next month."""
     low_month_ahead: bool
+    """Next month looks low (its p25 below the baseline less the deductible)."""
+    low_month_set_aside_minor: int
+    """What to put aside now to cover that month's likely gap (0 when none is expected)."""
     payouts_last_12_minor: int
     decisions: list[DecisionOut]
     """This period's decisions, each with its `why`."""

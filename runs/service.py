@@ -22,6 +22,7 @@ from pools.models import Pool
 from runs import repository
 from runs.errors import DecisionNotFound, NoPlanYet, RunNotFound
 from runs.models import DECISION_KINDS, Decision, MemberPlan, MonthlyRun, PoolHealth
+from runs.posting import low_month_cover
 from runs.schemas import (
     DecisionOut,
     DecisionsOut,
@@ -120,6 +121,7 @@ async def worker_plan(
         relief=decision_out(relief, language) if relief else None,
         catchup_due_next_minor=_catchup_next(plan),
         low_month_ahead=plan.low_month_ahead,
+        low_month_set_aside_minor=low_month_cover(plan) if plan.low_month_ahead else 0,
         payouts_last_12_minor=sum(d.amount_minor for d in payouts),
         decisions=[
             decision_out(d, language)

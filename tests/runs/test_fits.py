@@ -57,7 +57,11 @@ async def test_a_small_pool_uses_the_shipped_prior_and_the_report_says_so(demo: 
 
 @pytest.mark.slow
 async def test_refit_then_reuse_then_a_failed_refit_keeps_the_previous_fit(demo: Demo) -> None:
-    own = dataclasses.replace(FAST, model=SMALL, pool_fit_min_members=20)
+    # A pool of 36 is far below the 200 a real own fit needs and samples poorly in 60 draws:
+    # the thresholds are loosened here so that the test is about reuse and rejection.
+    own = dataclasses.replace(
+        FAST, model=SMALL, pool_fit_min_members=5, max_r_hat=5.0, max_divergence_share=1.0
+    )
     first = await MonthlyRunner(demo.sessions, own).run(demo.pool_id, demo.period.shift(-2))
     assert first.run.report["fit_scope"] == "pool"
     assert "refitted the pool population" in first.run.report["model"]
