@@ -11,6 +11,7 @@ from __future__ import annotations
 import secrets
 import uuid
 from dataclasses import dataclass
+from datetime import UTC, datetime
 from pathlib import Path
 
 import numpy as np
@@ -129,7 +130,7 @@ async def seed_demo(
                         "amount_minor": from_float(float(amounts[t]), DEMO_CURRENCY).amount_minor,
                         "currency": DEMO_CURRENCY,
                         "external_id": f"demo:{labels[int(t)]}:{platform}",
-                        "created_at": now,
+                        "created_at": _reported_at(labels[int(t)], now),
                     }
                 )
         totals = population.totals()[index]
@@ -164,6 +165,13 @@ async def seed_demo(
     await post_transfers(session, transfers)
     await session.commit()
     return DemoSummary(True, DEMO_ADMIN_EMAIL, admin_password, pool.join_code, phones)
+
+
+def _reported_at(month: str, now: datetime) -> datetime:
+    """When a demo worker reported a month's income: the first day of the next month, as a
+    worker who reports on time would, so every past month's run finds it before its cut-off."""
+    first = Period.parse(month).shift(1).first_day
+    return min(datetime(first.year, first.month, first.day, tzinfo=UTC), now)
 
 
 def remember_password(path: Path, summary: DemoSummary) -> None:

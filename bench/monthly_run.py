@@ -206,12 +206,31 @@ async def copy_floor(url: str, run_id: uuid.UUID, period: str) -> tuple[float, i
     return total, rows
 
 
+def report_run(run: MonthlyRun, members: int, seconds: float, first: bool) -> None:
+    kind = (
+        "first month (baselines forecast from the month before)"
+        if first
+        else ("a following month (baselines from the previous plans)")
+    )
+    print(f"{run.period}: {kind}; fit {run.report.get('fit_scope')}: "
+          f"{'; '.join(run.report.get('model', []))}")  # fmt: skip
+    for step, value in run.report.get("seconds", {}).items():
+        print(f"  {step:<14} {value:8.2f} s")
+    print(f"  {'total':<14} {seconds:8.2f} s  ({members / seconds:,.0f} members/s)")
+
+
 async def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--members", type=int, default=10_000)
     parser.add_argument("--database", default="sqlite+aiosqlite:///var/bench.db")
     parser.add_argument("--refit", action="store_true", help="time the population refit too")
     parser.add_argument("--seed", type=int, default=3)
+    parser.add_argument(
+        "--months",
+        type=int,
+        default=2,
+        help="months run in a row; the first sets the baselines the next ones reuse",
+    )
     args = parser.parse_args()
 
     url, databases = await fresh_database(args.database)
@@ -224,9 +243,15 @@ async def main() -> None:
             await store_pool_fit(url, pool_id)
         engine = create_engine(url)
         sessions = session_factory(engine)
-        started = time.perf_counter()
-        outcome = await MonthlyRunner(sessions, RunConfig()).run(pool_id, period)
-        seconds = time.perf_counter() - started
+        for back in range(args.months - 1, -1, -1):
+            started = time.perf_counter()
+            month = period.shift(-back)
+            outcome = await MonthlyRunner(sessions, RunConfig()).run(pool_id, month)
+            seconds = time.perf_counter() - started
+            async with sessions() as session:
+                run = await session.get(MonthlyRun, outcome.run_id)
+                assert run is not None
+            report_run(run, args.members, seconds, back == args.months - 1)
         async with sessions() as session:
             run = await session.get(MonthlyRun, outcome.run_id)
             assert run is not None
@@ -237,15 +262,8 @@ async def main() -> None:
                 )
         await engine.dispose()
         rss = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
-        notes = "; ".join(run.report.get("model", []))
-        backend = make_url(url).get_backend_name()
-        print(f"database: {backend}  members: {args.members}  fit: {run.report.get('fit_scope')}")
-        print(f"  model: {notes}")
-        for step, value in run.report.get("seconds", {}).items():
-            print(f"  {step:<14} {value:8.2f} s")
-        print(f"  {'total':<14} {seconds:8.2f} s  ({args.members / seconds:,.0f} members/s)")
-        print(f"  peak RSS       {rss:8.0f} MiB")
-        print(f"  rows written   {written}")
+        print(f"database: {make_url(url).get_backend_name()}  peak RSS {rss:.0f} MiB")
+        print(f"  rows written (all months): {written}")
         if databases is not None:
             floor, rows = await copy_floor(url, run.id, run.period)
             print(f"  COPY of the same {rows} rows: {floor:.2f} s; run / COPY = "

@@ -197,6 +197,9 @@ async def choose_fit(
         notes.append(f"the {scope} refit was rejected ({reason}); the previous fit stays in use")
         if current is not None:
             return ChosenFit(loaded(current), current, notes)
-    chosen = await shipped_fit(session, config)
+    try:
+        chosen = await shipped_fit(session, config)
+    except RuntimeError as exc:
+        raise RuntimeError(f"{exc} ({'; '.join(notes) or 'no fit of this model yet'})") from exc
     chosen.notes = [*notes, *chosen.notes]
     return chosen
