@@ -426,18 +426,20 @@ def _fields(item: TransferRequest | LedgerTransfer) -> tuple[object, ...]:
     )
 
 
-async def open_accounts_for_members(
+async def ensure_member_accounts(
     session: AsyncSession, pool: Pool, worker_ids: Sequence[uuid.UUID]
-) -> dict[uuid.UUID, MemberAccounts]:
-    """`open_member_accounts` for many members in two statements, for the monthly run.
+) -> None:
+    """Open whatever member accounts are missing for many members, in a few statements.
 
-    Members who joined before an account kind existed get it here, on first use.
+    Members who joined before an account kind existed get it here, on first use; nothing
+    is read back, because the monthly run reads balances with a query of its own.
     """
     await session.flush()
     if not worker_ids:
-        return {}
+        return
     postgres = session.get_bind().dialect.name == "postgresql"
     insert = postgresql.insert if postgres else sqlite.insert
+    now = utcnow()
     rows = [
         {
             "id": new_id(),
@@ -448,7 +450,7 @@ async def open_accounts_for_members(
             "debits_must_not_exceed_credits": True,
             "debits_posted_minor": 0,
             "credits_posted_minor": 0,
-            "created_at": utcnow(),
+            "created_at": now,
         }
         for worker_id in worker_ids
         for kind in MEMBER_ACCOUNT_KINDS
@@ -459,6 +461,13 @@ async def open_accounts_for_members(
             .values(rows[start : start + 3000])
             .on_conflict_do_nothing(index_elements=["pool_id", "kind", "worker_id"])
         )
+
+
+async def open_accounts_for_members(
+    session: AsyncSession, pool: Pool, worker_ids: Sequence[uuid.UUID]
+) -> dict[uuid.UUID, MemberAccounts]:
+    """`open_member_accounts` for many members at once, returning their accounts."""
+    await ensure_member_accounts(session, pool, worker_ids)
     found = await member_accounts_of_pool(session, pool.id, worker_ids)
     return {
         worker_id: MemberAccounts(

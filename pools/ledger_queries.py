@@ -219,3 +219,28 @@ async def arrears_of_pool(session: AsyncSession, pool_id: uuid.UUID) -> tuple[in
         )
     ).one()
     return int(row[0]), int(row[1])
+
+
+async def lock_member_balances(
+    session: AsyncSession, pool_id: uuid.UUID, worker_ids: Collection[uuid.UUID]
+) -> dict[uuid.UUID, dict[str, tuple[uuid.UUID, int]]]:
+    """Members' accounts as (id, balance) by worker and kind, locked in id order until the
+    transaction ends: a chunk of the monthly run decides from balances nobody can move under
+    it, without loading a thousand accounts as objects."""
+    found: dict[uuid.UUID, dict[str, tuple[uuid.UUID, int]]] = {}
+    ids = sorted(worker_ids)
+    balance = LedgerAccount.credits_posted_minor - LedgerAccount.debits_posted_minor
+    for start in range(0, len(ids), 5000):
+        rows = await session.execute(
+            select(LedgerAccount.worker_id, LedgerAccount.kind, LedgerAccount.id, balance)
+            .where(
+                LedgerAccount.pool_id == pool_id,
+                LedgerAccount.worker_id.in_(ids[start : start + 5000]),
+            )
+            .order_by(LedgerAccount.id)
+            .with_for_update()
+        )
+        for worker, kind, account, amount in rows:
+            if worker is not None:
+                found.setdefault(worker, {})[kind] = (account, int(amount))
+    return found

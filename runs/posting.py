@@ -22,8 +22,8 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from core.money import Money
 from core.periods import Period
 from notifications import QueuedSms, enqueue_sms_batch
-from pools.ledger import MemberAccounts, PoolAccounts, TransferRequest, post_transfers
-from pools.ledger_queries import member_accounts_of_pool
+from pools.ledger import PoolAccounts, TransferRequest, post_transfers
+from pools.ledger_queries import lock_member_balances
 from pools.models import Pool
 from runs import ids
 from runs.explain import explanation_codes
@@ -41,14 +41,22 @@ class ChunkResult:
         self.totals[name] = self.totals.get(name, 0) + amount
 
 
+@dataclass(frozen=True)
+class _Accounts:
+    savings: uuid.UUID
+    arrears: uuid.UUID
+    owed: int
+    """What the member owed the pool when the chunk locked their accounts."""
+
+
 @dataclass
 class _Member:
     """One member's movements being assembled for the chunk's ledger batch."""
 
     plan: MemberPlan
-    accounts: MemberAccounts
+    accounts: _Accounts
     savings: int
-    transfers: list[TransferRequest] = field(default_factory=list)
+    """Savings balance as the chunk's movements leave it so far."""
 
 
 class _Batch:
@@ -94,14 +102,14 @@ class _Batch:
         member.savings -= paid
         moved = [
             self.move(
-                member, kind, reason, member.accounts.savings.id, self.accounts.reserve.id, paid
+                member, kind, reason, member.accounts.savings, self.accounts.reserve.id, paid
             ),
             self.move(
                 member,
                 f"{kind}_owed",
                 "contribution_owed",
                 self.accounts.receivable.id,
-                member.accounts.arrears.id,
+                member.accounts.arrears,
                 amount - paid,
             ),
         ]
@@ -172,16 +180,12 @@ def _inputs(plan: MemberPlan) -> dict[str, Any]:
 
 
 async def _members(session: AsyncSession, pool: Pool, plans: list[MemberPlan]) -> list[_Member]:
-    found = await member_accounts_of_pool(session, pool.id, [p.worker_id for p in plans], lock=True)
+    found = await lock_member_balances(session, pool.id, [p.worker_id for p in plans])
     members = []
     for plan in plans:
         kinds = found[plan.worker_id]
-        accounts = MemberAccounts(
-            savings=kinds["member_savings"],
-            contribution=kinds["member_contribution"],
-            arrears=kinds["member_arrears"],
-        )
-        members.append(_Member(plan, accounts, accounts.savings.balance_minor))
+        (savings, balance), (arrears, owed) = kinds["member_savings"], kinds["member_arrears"]
+        members.append(_Member(plan, _Accounts(savings, arrears, owed), balance))
     return members
 
 
@@ -198,7 +202,7 @@ async def post_contributions(
     for member in await _members(session, pool, plans):
         plan = member.plan
         inputs = _inputs(plan)
-        owed = member.accounts.arrears.balance_minor
+        owed = member.accounts.owed
         if owed > 0:
             settled = min(owed, member.savings)
             member.savings -= settled
@@ -209,7 +213,7 @@ async def post_contributions(
                         member,
                         "arrears_settled",
                         "arrears_settled",
-                        member.accounts.savings.id,
+                        member.accounts.savings,
                         pool_accounts.reserve.id,
                         settled,
                     ),
@@ -217,7 +221,7 @@ async def post_contributions(
                         member,
                         "arrears_cleared",
                         "arrears_cleared",
-                        member.accounts.arrears.id,
+                        member.accounts.arrears,
                         pool_accounts.receivable.id,
                         settled,
                     ),
@@ -351,7 +355,7 @@ async def post_payouts(
                 "payout",
                 "smoothing_payout",
                 pool_accounts.reserve.id,
-                member.accounts.savings.id,
+                member.accounts.savings,
                 amount,
             )
             member.savings += amount

@@ -37,7 +37,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from core.clock import utcnow
 from core.errors import InvalidPeriod, NotFound
 from core.periods import Period
-from pools.ledger import open_accounts_for_members, open_pool_accounts
+from pools.ledger import ensure_member_accounts, open_pool_accounts
 from pools.ledger_queries import member_balances
 from pools.models import Pool
 from runs import repository
@@ -347,7 +347,7 @@ class MonthlyRunner:
             period = Period.parse(run.period)
             members = state.members
             accounts = await open_pool_accounts(session, pool)
-            await open_accounts_for_members(session, pool, members.worker_ids)
+            await ensure_member_accounts(session, pool, members.worker_ids)
             balances = await member_balances(session, pool.id)
             carried = await _carried(session, pool, period, members, balances)
             await session.commit()
