@@ -6,8 +6,14 @@ is its idempotency key: posting the same id with the same fields again is a repl
 changes nothing, while the same id with other fields is refused, so a retried monthly run can
 never move money twice. Transfers are never changed; a mistake is corrected by a reversing
 transfer that names the one it corrects, at most once. A member's own accounts never go
-negative: the balance is checked in the same UPDATE that moves it, so the rule holds when two
-transactions race on PostgreSQL's READ COMMITTED.
+negative: every account a batch touches is locked before its balance is read and checked, so
+the rule holds when two transactions race on PostgreSQL's READ COMMITTED, and the database's
+`no_overdraft` CHECK refuses what a bug here might still let through.
+
+A batch costs the same few statements whatever its size (the monthly run posts a hundred
+thousand transfers): one locking read of its accounts, one read of the transfers its ids
+name (one more for the reversals of those it reverses), then one multi-row INSERT and one
+UPDATE. In between, `pools.ledger_batch` applies the rules to the batch in memory.
 
 Nothing here commits: the caller owns the transaction, so a contribution and the outbox
 message telling the worker about it commit together or not at all.
@@ -18,38 +24,45 @@ from __future__ import annotations
 import uuid
 from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import cast
 
-from sqlalchemy import not_, or_, select, update
+from sqlalchemy import BigInteger, Table, bindparam, insert, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from core.clock import utcnow
-from core.errors import (
-    AccountNotFound,
-    AlreadyReversed,
-    CurrencyMismatch,
-    InsufficientFunds,
-    InvalidPeriod,
-    InvalidTransfer,
-    TransferIdConflict,
-    TransferNotFound,
-)
+from core.errors import TransferNotFound
 from core.ids import new_id
-from core.money import MAX_MINOR
-from core.periods import Period
+from pools.ledger_batch import MEMO_MAX, Batch, PostResult, TransferRequest, check_request
 from pools.ledger_models import (
     MEMBER_ACCOUNT_KINDS,
     POOL_ACCOUNT_KINDS,
-    TRANSFER_REASONS,
     LedgerAccount,
     LedgerTransfer,
 )
-from pools.ledger_queries import accounts_by_kind, member_accounts_of_pool
+from pools.ledger_queries import (
+    accounts_by_kind,
+    lock_accounts,
+    member_accounts_of_pool,
+    reversals_of,
+    transfers_by_id,
+)
 from pools.models import Pool
 
-MEMO_MAX = 200
+__all__ = [
+    "MEMO_MAX",
+    "MemberAccounts",
+    "PoolAccounts",
+    "PostResult",
+    "TransferRequest",
+    "open_member_accounts",
+    "open_pool_accounts",
+    "post_transfer",
+    "post_transfers",
+    "reverse_transfer",
+]
+
 _RETRIES = 3
 """Times a batch is retried after losing an insert race, which re-reads and settles it."""
 
@@ -70,28 +83,6 @@ class MemberAccounts:
     contribution: LedgerAccount
     arrears: LedgerAccount
     """What the member owes the pool (its balance), never below zero."""
-
-
-@dataclass(frozen=True)
-class TransferRequest:
-    """What a caller asks to post; `id` is made by the caller and is the idempotency key."""
-
-    id: uuid.UUID
-    debit_account_id: uuid.UUID
-    credit_account_id: uuid.UUID
-    amount_minor: int
-    currency: str
-    reason: str
-    period: str | None = None
-    memo: str | None = None
-    reverses_id: uuid.UUID | None = None
-
-
-@dataclass(frozen=True)
-class PostResult:
-    transfer: LedgerTransfer
-    replayed: bool
-    """True when the transfer had been posted before and this call changed nothing."""
 
 
 async def open_pool_accounts(session: AsyncSession, pool: Pool) -> PoolAccounts:
@@ -178,19 +169,35 @@ async def post_transfers(
     is refused, the SAVEPOINT is rolled back and no partial movement is left behind, while
     the caller's own transaction stays usable. Every account the batch touches is locked
     first, in id order, so two batches over the same accounts queue instead of deadlocking.
+    The rules are then applied in order to the locked balances, so a later transfer may
+    spend what an earlier one credited, and the first refusal wins as if they were posted
+    one by one. An id named twice in one batch is one transfer: again with the same fields
+    it is a replay, with others a conflict.
+
     Losing a race to insert the same transfer id (or to reverse the same transfer) rolls the
     batch back and runs it again, and the re-read then settles it as a replay or a refusal.
+
+    The new transfers come back as `LedgerTransfer` objects built from the rows just
+    written, not attached to the session: writing them through its unit of work is what
+    cost a round trip per transfer. Replays come back as the stored rows.
     """
     for request in requests:
-        _check_request(request)
+        check_request(request)
     await session.flush()  # the caller's own pending rows, outside the retried SAVEPOINT
+    if not requests:
+        return []
     for attempt in range(_RETRIES):
         try:
             async with session.begin_nested():
-                return await _post_all(session, requests)
+                batch = await _post_all(session, requests)
         except IntegrityError:
             if attempt == _RETRIES - 1:
                 raise
+            continue
+        # Only now that the SAVEPOINT is released do the loaded accounts follow the
+        # database, so a refused batch leaves them as the database still has them.
+        batch.settle_accounts()
+        return batch.results
     raise AssertionError("unreachable")  # pragma: no cover
 
 
@@ -225,205 +232,42 @@ async def reverse_transfer(
     return await post_transfer(session, request)
 
 
-def _check_request(request: TransferRequest) -> None:
-    """Refuse a malformed request before touching the database."""
-    for name in ("id", "debit_account_id", "credit_account_id"):
-        if not isinstance(getattr(request, name), uuid.UUID):
-            raise InvalidTransfer(f"{name} must be a UUID")
-    amount = request.amount_minor
-    if isinstance(amount, bool) or not isinstance(amount, int):
-        raise InvalidTransfer("amount_minor must be an integer number of minor units")
-    if not 0 < amount <= MAX_MINOR:
-        raise InvalidTransfer("amount_minor must be positive and within range")
-    if request.debit_account_id == request.credit_account_id:
-        raise InvalidTransfer("a transfer moves money between two different accounts")
-    if not isinstance(request.currency, str):
-        raise InvalidTransfer("currency must be an ISO 4217 code")
-    if request.reason not in TRANSFER_REASONS:
-        raise InvalidTransfer(f"{request.reason!r} is not a transfer reason")
-    if (request.reason == "reversal") != (request.reverses_id is not None):
-        raise InvalidTransfer("a reversal, and only a reversal, names the transfer it reverses")
-    if request.reverses_id is not None and not isinstance(request.reverses_id, uuid.UUID):
-        raise InvalidTransfer("reverses_id must be a UUID")
-    if request.period is not None:
-        try:
-            canonical = str(Period.parse(request.period))
-        except InvalidPeriod as exc:
-            raise InvalidTransfer(exc.detail) from exc
-        if canonical != request.period:
-            raise InvalidTransfer(f"period must be written {canonical}")
-    if request.memo is not None and (
-        not isinstance(request.memo, str) or len(request.memo) > MEMO_MAX
-    ):
-        raise InvalidTransfer(f"memo must be text of at most {MEMO_MAX} characters")
-
-
-async def _post_all(session: AsyncSession, requests: Sequence[TransferRequest]) -> list[PostResult]:
-    account_ids = sorted(
-        {r.debit_account_id for r in requests} | {r.credit_account_id for r in requests}
+_TRANSFERS = cast(Table, LedgerTransfer.__table__)
+_ACCOUNTS = cast(Table, LedgerAccount.__table__)
+_MOVE_BALANCES = (
+    update(_ACCOUNTS)
+    .where(_ACCOUNTS.c.id == bindparam("account_id"))
+    .values(
+        debits_posted_minor=_ACCOUNTS.c.debits_posted_minor
+        + bindparam("debited", type_=BigInteger()),
+        credits_posted_minor=_ACCOUNTS.c.credits_posted_minor
+        + bindparam("credited", type_=BigInteger()),
     )
-    locked = await session.scalars(
-        select(LedgerAccount)
-        .where(LedgerAccount.id.in_(account_ids))
-        .order_by(LedgerAccount.id)
-        .with_for_update()
-        .execution_options(populate_existing=True)
-    )
-    accounts = {account.id: account for account in locked}
-    results = [await _post_one(session, request, accounts) for request in requests]
-    # Balances moved in SQL; bring the loaded accounts up to date only now that every
-    # transfer stood, so a refused batch leaves them as the database still has them.
-    moved = [r.transfer for r in results if not r.replayed]
-    touched = {t.debit_account_id for t in moved} | {t.credit_account_id for t in moved}
-    if touched:
-        await session.execute(
-            select(LedgerAccount)
-            .where(LedgerAccount.id.in_(sorted(touched)))
-            .execution_options(populate_existing=True)
-        )
-    return results
+)
+"""Moves the posted sums by increments (one executemany for the batch), never by writing
+the totals computed here: the row's own value is the base, and its CHECK the last word."""
 
 
-async def _post_one(
-    session: AsyncSession,
-    request: TransferRequest,
-    accounts: dict[uuid.UUID, LedgerAccount],
-) -> PostResult:
-    existing = await session.get(LedgerTransfer, request.id)
-    if existing is not None:
-        if _fields(existing) != _fields(request):
-            raise TransferIdConflict(
-                f"transfer {request.id} was already posted with other fields",
-                transfer_id=request.id,
-            )
-        return PostResult(transfer=existing, replayed=True)
+async def _post_all(session: AsyncSession, requests: Sequence[TransferRequest]) -> Batch:
+    """Read what the batch needs in one statement each, decide in memory, then write.
 
-    debit = accounts.get(request.debit_account_id)
-    credit = accounts.get(request.credit_account_id)
-    for account_id, account in (
-        (request.debit_account_id, debit),
-        (request.credit_account_id, credit),
-    ):
-        if account is None:
-            raise AccountNotFound(f"account {account_id} does not exist", account_id=account_id)
-    assert debit is not None and credit is not None
-    if debit.pool_id != credit.pool_id:
-        raise InvalidTransfer("both accounts of a transfer belong to the same pool")
-    if not request.currency == debit.currency == credit.currency:
-        raise CurrencyMismatch(
-            f"transfer in {request.currency} between accounts in {debit.currency} "
-            f"and {credit.currency}"
-        )
-    if request.reverses_id is not None:
-        await _check_reversal(session, request)
-
-    transfer = LedgerTransfer(
-        id=request.id,
-        pool_id=debit.pool_id,
-        debit_account_id=debit.id,
-        credit_account_id=credit.id,
-        amount_minor=request.amount_minor,
-        currency=request.currency,
-        reason=request.reason,
-        period=request.period,
-        reverses_id=request.reverses_id,
-        memo=request.memo,
-    )
-    session.add(transfer)
-    await session.flush()
-    for account_id in sorted((debit.id, credit.id)):
-        if account_id == debit.id:
-            await _debit(session, debit.id, request.amount_minor)
-        else:
-            await _credit(session, credit.id, request.amount_minor)
-    return PostResult(transfer=transfer, replayed=False)
-
-
-async def _check_reversal(session: AsyncSession, request: TransferRequest) -> None:
-    original = await session.get(LedgerTransfer, request.reverses_id)
-    if original is None:
-        raise TransferNotFound(
-            f"transfer {request.reverses_id} does not exist", transfer_id=request.reverses_id
-        )
-    if (
-        original.debit_account_id != request.credit_account_id
-        or original.credit_account_id != request.debit_account_id
-        or original.amount_minor != request.amount_minor
-        or original.currency != request.currency
-    ):
-        raise InvalidTransfer("a reversal moves the same amount back between the same accounts")
-    earlier = await session.scalar(
-        select(LedgerTransfer.id).where(LedgerTransfer.reverses_id == original.id)
-    )
-    if earlier is not None:
-        raise AlreadyReversed(
-            f"transfer {original.id} was already reversed by {earlier}",
-            transfer_id=original.id,
-            reversal_id=earlier,
-        )
-
-
-async def _debit(session: AsyncSession, account_id: uuid.UUID, amount: int) -> None:
-    """Debit in one statement that also checks the no-overdraft rule.
-
-    The check and the change are one UPDATE, so under READ COMMITTED a concurrent debit
-    that committed first is re-evaluated against the row as it now is: no window in which
-    two debits each see enough money. Zero rows updated means the money is not there.
+    Accounts are locked before the stored transfers are read, so a concurrent post of the
+    same id that committed while this one waited on the lock is seen as a replay here.
     """
-    table = LedgerAccount
-    result = await session.execute(
-        update(table)
-        .where(
-            table.id == account_id,
-            or_(
-                not_(table.debits_must_not_exceed_credits),
-                table.credits_posted_minor - table.debits_posted_minor >= amount,
-            ),
-        )
-        .values(debits_posted_minor=table.debits_posted_minor + amount)
-        .execution_options(synchronize_session=False)
+    accounts = await lock_accounts(
+        session,
+        {r.debit_account_id for r in requests} | {r.credit_account_id for r in requests},
     )
-    if _rowcount(result) == 1:
-        return
-    available = await session.scalar(
-        select(table.credits_posted_minor - table.debits_posted_minor).where(table.id == account_id)
-    )
-    raise InsufficientFunds(
-        f"account {account_id} holds {available} and cannot be debited {amount}",
-        account_id=account_id,
-        available_minor=available,
-        amount_minor=amount,
-    )
-
-
-async def _credit(session: AsyncSession, account_id: uuid.UUID, amount: int) -> None:
-    table = LedgerAccount
-    result = await session.execute(
-        update(table)
-        .where(table.id == account_id)
-        .values(credits_posted_minor=table.credits_posted_minor + amount)
-        .execution_options(synchronize_session=False)
-    )
-    if _rowcount(result) != 1:
-        raise AccountNotFound(f"account {account_id} does not exist", account_id=account_id)
-
-
-def _rowcount(result: Any) -> int:
-    return int(result.rowcount)
-
-
-def _fields(item: TransferRequest | LedgerTransfer) -> tuple[object, ...]:
-    """What makes two postings of one id the same transfer (TigerBeetle compares them all)."""
-    return (
-        item.debit_account_id,
-        item.credit_account_id,
-        item.amount_minor,
-        item.currency,
-        item.reason,
-        item.period,
-        item.memo,
-        item.reverses_id,
-    )
+    reversed_ids = {r.reverses_id for r in requests if r.reverses_id is not None}
+    stored = await transfers_by_id(session, {r.id for r in requests} | reversed_ids)
+    reversed_by = await reversals_of(session, reversed_ids) if reversed_ids else {}
+    batch = Batch(accounts, stored, reversed_by)
+    for request in requests:
+        batch.post(request)
+    if batch.rows:
+        await session.execute(insert(_TRANSFERS), batch.rows)
+        await session.execute(_MOVE_BALANCES, batch.movements())
+    return batch
 
 
 async def ensure_member_accounts(
@@ -438,7 +282,7 @@ async def ensure_member_accounts(
     if not worker_ids:
         return
     postgres = session.get_bind().dialect.name == "postgresql"
-    insert = postgresql.insert if postgres else sqlite.insert
+    upsert = postgresql.insert if postgres else sqlite.insert
     now = utcnow()
     rows = [
         {
@@ -457,7 +301,7 @@ async def ensure_member_accounts(
     ]
     for start in range(0, len(rows), 3000):  # SQLite allows 32,766 bound values a statement
         await session.execute(
-            insert(LedgerAccount)
+            upsert(LedgerAccount)
             .values(rows[start : start + 3000])
             .on_conflict_do_nothing(index_elements=["pool_id", "kind", "worker_id"])
         )

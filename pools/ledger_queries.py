@@ -1,21 +1,87 @@
 """Reads of the ledger: a worker's accounts and transfers, and the books' own checks.
 
 Balances are cached on each account (posted debits and credits) so the no-overdraft rule can
-be checked in one UPDATE. The append-only transfers remain the source of truth; the checks
-here recompute balances from them, so a cached balance that ever drifted from its history
-would be seen, not trusted.
+be checked against the locked account row without reading its history. The append-only
+transfers remain the source of truth; the checks here recompute balances from them, so a
+cached balance that ever drifted from its history would be seen, not trusted.
+
+The reads the ledger's writer makes for a batch take the batch's ids all at once, so a batch
+costs the same few statements whatever its size (up to `IN_LIST_MAX` ids per statement).
 """
 
 from __future__ import annotations
 
 import uuid
-from collections.abc import Collection
+from collections.abc import Collection, Iterator, Sequence
 
 from sqlalchemy import func, literal, or_, select, union_all
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.sql import Subquery
 
 from pools.ledger_models import LedgerAccount, LedgerTransfer
+
+IN_LIST_MAX = 5_000
+"""Ids bound in one IN list: far below the bound parameters a statement may carry (32,766 on
+SQLite, 32,767 with asyncpg), so a batch of any size can be read, one statement per 5,000."""
+
+
+def _chunks(ids: Collection[uuid.UUID]) -> Iterator[Sequence[uuid.UUID]]:
+    """The ids in ascending order, `IN_LIST_MAX` at a time."""
+    ordered = sorted(ids)
+    for start in range(0, len(ordered), IN_LIST_MAX):
+        yield ordered[start : start + IN_LIST_MAX]
+
+
+async def lock_accounts(
+    session: AsyncSession, account_ids: Collection[uuid.UUID]
+) -> dict[uuid.UUID, LedgerAccount]:
+    """The accounts that exist among `account_ids`, locked FOR UPDATE and freshly read.
+
+    Locks are taken in id order (chunks ascend too), so two batches over the same accounts
+    queue behind each other instead of deadlocking. `populate_existing` replaces whatever the
+    session remembered with the row as it is once locked: the balance the writer checks is
+    the one no other transaction can now change. SQLite has no row locks; its writers hold
+    the database's write lock from BEGIN IMMEDIATE instead.
+    """
+    found: dict[uuid.UUID, LedgerAccount] = {}
+    for chunk in _chunks(account_ids):
+        rows = await session.scalars(
+            select(LedgerAccount)
+            .where(LedgerAccount.id.in_(chunk))
+            .order_by(LedgerAccount.id)
+            .with_for_update()
+            .execution_options(populate_existing=True)
+        )
+        found.update((account.id, account) for account in rows)
+    return found
+
+
+async def transfers_by_id(
+    session: AsyncSession, transfer_ids: Collection[uuid.UUID]
+) -> dict[uuid.UUID, LedgerTransfer]:
+    """The stored transfers among `transfer_ids`: a batch's replays and what it reverses."""
+    found: dict[uuid.UUID, LedgerTransfer] = {}
+    for chunk in _chunks(transfer_ids):
+        rows = await session.scalars(select(LedgerTransfer).where(LedgerTransfer.id.in_(chunk)))
+        found.update((transfer.id, transfer) for transfer in rows)
+    return found
+
+
+async def reversals_of(
+    session: AsyncSession, transfer_ids: Collection[uuid.UUID]
+) -> dict[uuid.UUID, uuid.UUID]:
+    """Which of the transfers were already reversed, and by which transfer: original → reversal."""
+    found: dict[uuid.UUID, uuid.UUID] = {}
+    for chunk in _chunks(transfer_ids):
+        rows = await session.execute(
+            select(LedgerTransfer.reverses_id, LedgerTransfer.id).where(
+                LedgerTransfer.reverses_id.in_(chunk)
+            )
+        )
+        for original_id, reversal_id in rows:
+            if original_id is not None:  # always, by the IN; the column is nullable
+                found[original_id] = reversal_id
+    return found
 
 
 async def accounts_for_worker(

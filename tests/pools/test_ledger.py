@@ -60,6 +60,11 @@ class Books:
 
 @pytest.fixture
 async def books(session: AsyncSession) -> Books:
+    return await open_books(session)
+
+
+async def open_books(session: AsyncSession) -> Books:
+    """A USD pool's accounts and two members', Ana's and Ben's, all empty."""
     pool = await make_pool(session)
     accounts = await open_pool_accounts(session, pool)
     ana = await open_member_accounts(session, pool, (await make_worker(session)).id)

@@ -1,8 +1,9 @@
 """Random sequences of ledger operations, checked against a model after every step.
 
 Each example opens two pools (USD and KES) with members, then runs up to ~30 operations:
-single transfers and batches (overdraft attempts among them), replays, conflicting replays
-and reversals. A plain dict predicts every balance and every refusal; after each step the
+single transfers and batches (overdraft attempts among them; a batch may name one of its own
+ids again, with the same or other fields, or replay a stored transfer), replays, conflicting
+replays and reversals. A plain dict predicts every balance and every refusal; after each step the
 database must agree with it, every currency must sum to zero, each cached balance must equal
 the sum of its transfer history, no member or reserve balance may be negative, and a replay
 must have changed nothing. The whole example runs in a SAVEPOINT that is rolled back, so
@@ -61,10 +62,16 @@ post_op = st.builds(
     amounts,
     wrong_currency,
 )
+batch_op = st.one_of(
+    post_op,
+    post_op,
+    st.tuples(st.just("again"), st.integers(0, 10), st.booleans()),  # an id of this batch again
+    st.tuples(st.just("stored"), st.integers(0, 1000)),  # a transfer posted before
+)
 operations = st.lists(
     st.one_of(
         post_op,
-        st.tuples(st.just("batch"), st.lists(post_op, min_size=1, max_size=4)),
+        st.tuples(st.just("batch"), st.lists(batch_op, min_size=1, max_size=5)),
         st.tuples(st.just("replay"), st.integers(0, 1000)),
         st.tuples(st.just("conflict"), st.integers(0, 1000), st.integers(1, 50)),
         st.tuples(st.just("reverse"), st.integers(0, 1000), st.booleans()),
@@ -144,24 +151,55 @@ def make_request(model: Model, op: tuple[Any, ...]) -> TransferRequest:
     )
 
 
+def batch_requests(model: Model, ops: list[tuple[Any, ...]]) -> list[TransferRequest]:
+    """The batch's requests: new ones, its own ids again (maybe changed), stored ones again."""
+    requests: list[TransferRequest] = []
+    for op in ops:
+        if op[0] == "post":
+            requests.append(make_request(model, op))
+        elif op[0] == "again" and requests:
+            earlier = requests[op[1] % len(requests)]
+            if op[2]:
+                earlier = dataclasses.replace(earlier, amount_minor=earlier.amount_minor + 1)
+            requests.append(dataclasses.replace(earlier))
+        elif op[0] == "stored" and model.posted:
+            requests.append(dataclasses.replace(model.posted[op[1] % len(model.posted)]))
+    return requests or [make_request(model, ("post", 0, 1, 1, ""))]
+
+
 async def step(session: AsyncSession, model: Model, op: tuple[Any, ...]) -> None:
     """Run one operation and check the ledger's answer against the model's prediction."""
     kind = op[0]
     if kind in ("post", "batch"):
-        requests = [make_request(model, o) for o in (op[1] if kind == "batch" else [op])]
+        requests = batch_requests(model, op[1] if kind == "batch" else [op])
         trial = dict(model.balances)
-        # Malformed requests are refused before any is tried, then they go in order.
+        seen = {r.id: r for r in model.posted}
+        new: list[TransferRequest] = []
+        replayed: list[bool] = []
+        # Malformed requests are refused before any is tried, then they go in order: an id
+        # seen before (stored, or earlier in the batch) is a replay or a conflict.
         same = any(r.debit_account_id == r.credit_account_id for r in requests)
         expected: type | None = InvalidTransfer if same else None
         for request in [] if same else requests:
-            expected = model.outcome(request, trial)
+            earlier = seen.get(request.id)
+            if earlier is not None:
+                expected = None if earlier == request else TransferIdConflict
+                replayed.append(True)
+            else:
+                expected = model.outcome(request, trial)
+                replayed.append(False)
             if expected is not None:
                 break
-            model.apply(request, trial)
-        await expect(expected, post_transfers(session, requests))
+            if earlier is None:
+                model.apply(request, trial)
+                seen[request.id] = request
+                new.append(request)
+        if any(replayed):
+            event("batch with a replay")
+        await expect(expected, post_transfers(session, requests), replayed)
         if expected is None:
             model.balances = trial
-            model.posted.extend(requests)
+            model.posted.extend(new)
     elif kind in ("replay", "conflict") and model.posted:
         original = model.posted[op[1] % len(model.posted)]
         event(kind)
@@ -207,7 +245,9 @@ async def reverse(
         model.reversed_by[original.id] = reversal
 
 
-async def expect(error: type | None, call: Any) -> None:
+async def expect(error: type | None, call: Any, replayed: list[bool] | None = None) -> None:
+    """The call is refused with `error`, or goes through with the replays predicted (none
+    unless `replayed` says which)."""
     event(f"outcome: {error.__name__ if error else 'posted'}")
     try:
         result = await call
@@ -217,7 +257,7 @@ async def expect(error: type | None, call: Any) -> None:
         return
     assert error is None, f"expected {error.__name__}, but it went through"
     results = result if isinstance(result, list) else [result]
-    assert not any(r.replayed for r in results)
+    assert [r.replayed for r in results] == (replayed or [False] * len(results))
 
 
 async def check(session: AsyncSession, model: Model) -> None:
