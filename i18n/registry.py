@@ -139,6 +139,8 @@ CHOICES: dict[str, dict[str, Message]] = {
         "catchup_instalment": msg("decision.factor", "a deferred part is due"),
         "arrears_owed": msg("decision.factor", "you owed an earlier amount"),
         "low_savings": msg("decision.factor", "your savings were short"),
+        "same_rate_for_all": msg("decision.factor", "every member pays the same rate"),
+        "paid_from_savings": msg("decision.factor", "it was paid from your savings"),
     },
 }
 

@@ -35,16 +35,16 @@ def explanation_codes(
             if contribution > rate * income + 1e-9
             else "maximum_contribution"
             if contribution < rate * income - 1e-9
-            else "savings_on_track"
+            else "same_rate_for_all"
         )
         return ["contribution_share", "low_savings" if owed else bound]
     if kind == "relief":
         return ["income_drop", "catchup_instalment"]
     if kind == "catchup":
-        return ["catchup_instalment", "low_savings" if owed else "savings_on_track"]
+        return ["catchup_instalment", "low_savings" if owed else "paid_from_savings"]
     if kind == "arrears_settlement":
         still = int(factors.get("still_owed_minor", 0) or 0) > 0
-        return ["arrears_owed", "low_savings" if still else "savings_on_track"]
+        return ["arrears_owed", "low_savings" if still else "paid_from_savings"]
     if kind == "payout":
         scaled = float(factors.get("pro_rata_factor", 1.0)) < 1.0
         return ["income_drop", "reserve_low" if scaled else _steadiness(plan)]
