@@ -222,6 +222,10 @@ PROBLEM_TITLES: dict[str, Message] = {
         msg("problem.invalid-name", "The name is not valid"),
         msg("problem.weak-password", "The password is too short"),
         msg("problem.invalid-pool-rules", "The pool's rules are not valid"),
+        msg(
+            "problem.pool-rules-required",
+            "The pool's amount rules must be given for this currency",
+        ),
         msg("problem.unknown-platform", "The platform is not a known one"),
         msg("problem.invalid-csv", "The CSV statement was rejected"),
         msg("problem.ledger-error", "The ledger refused the transfer"),
