@@ -228,6 +228,8 @@ PROBLEM_TITLES: dict[str, Message] = {
         ),
         msg("problem.unknown-platform", "The platform is not a known one"),
         msg("problem.invalid-csv", "The CSV statement was rejected"),
+        msg("problem.currency-not-in-pools", "The currency is not one your pools use"),
+        msg("problem.currency-required", "Say which currency the statement is in"),
         msg("problem.ledger-error", "The ledger refused the transfer"),
         msg("problem.invalid-transfer", "The transfer is not valid"),
         msg(

@@ -63,3 +63,17 @@ class InvalidPeriodRange(ValidationFailed):
 
     slug = "invalid-period-range"
     title = "The month range is not valid"
+
+
+class CurrencyNotInPools(ValidationFailed):
+    """Income in a currency none of the worker's pools uses; `extra.currencies` lists theirs."""
+
+    slug = "currency-not-in-pools"
+    title = "The currency is not one your pools use"
+
+
+class CurrencyRequired(ValidationFailed):
+    """A statement whose currency cannot be known without asking (`extra.currencies`)."""
+
+    slug = "currency-required"
+    title = "Say which currency the statement is in"

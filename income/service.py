@@ -9,17 +9,19 @@ inside a SAVEPOINT, so a failure leaves the caller's transaction as it was.
 from __future__ import annotations
 
 import uuid
+from collections.abc import Collection
 from dataclasses import dataclass
 from datetime import date
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from core.errors import InvalidAmount, InvalidPeriod
-from core.money import Money, normalize_currency
+from core.money import Money
 from core.periods import Period
 from income import repository
 from income.csv_statement import latest_today, parse_statement
 from income.errors import InvalidPeriodRange
+from income.limits import check_currency, monthly_ceiling_minor, statement_currency
 from income.models import IncomeRecord
 from income.platforms import parse_platform
 from income.summary import IncomeSummary, summarize
@@ -57,6 +59,7 @@ async def record_manual(
     period: Period,
     amount_minor: int,
     currency: str,
+    pool_currencies: Collection[str] = (),
     today: date | None = None,
 ) -> ManualResult:
     """Set the worker's income on a platform for a month, as they state it.
@@ -65,13 +68,23 @@ async def record_manual(
     again replaces the amount (and currency) rather than adding to it, because a worker who
     re-enters a month is correcting it. Zero is a valid entry (a month with no work on the
     platform). Months after the current one are refused; "current" is the latest month
-    anywhere on Earth, so no worker's own today is ever in the future. `today` is for tests.
+    anywhere on Earth, so no worker's own today is ever in the future. The currency must be
+    one of `pool_currencies` (the worker's pools'; empty when they are in none) and the
+    amount within the monthly ceiling, as `income.limits` explains. `today` is for tests.
     """
     platform = parse_platform(platform)
-    currency = normalize_currency(currency)
+    currency = check_currency(currency, pool_currencies)
     amount = Money(amount_minor, currency).amount_minor
     if amount < 0:
         raise InvalidAmount("income cannot be negative", reason="negative-amount")
+    ceiling = monthly_ceiling_minor(currency)
+    if amount > ceiling:
+        raise InvalidAmount(
+            f"{amount} minor units of {currency} in one month on one platform is more than "
+            f"Mutua records ({ceiling}); check for extra zeros or an amount in cents",
+            reason="above-monthly-ceiling",
+            ceiling_minor=ceiling,
+        )
     if period > Period.of(today or latest_today()):
         raise InvalidPeriod(f"{period} is in the future", reason="future-period")
     external_id = _manual_external_id(period)
@@ -108,17 +121,20 @@ async def import_csv(
     worker_id: uuid.UUID,
     data: bytes,
     *,
-    currency: str,
+    currency: str | None,
+    pool_currencies: Collection[str] = (),
     today: date | None = None,
 ) -> CsvImportResult:
     """Import a CSV statement all or nothing; lines already imported are skipped.
 
-    The whole file is parsed and checked before the first write (a bad line raises
-    `CsvRejected` and nothing is written); the writes then run in one SAVEPOINT. Lines
-    carry stable external ids, so importing the same statement again, or an overlapping
-    later one, adds only lines not seen before. `today` is for tests.
+    The statement's currency is `currency`, which must be one of `pool_currencies`, or, when
+    not given, the worker's only pool currency (`income.limits.statement_currency` asks
+    rather than guesses between several). The whole file is parsed and checked before the
+    first write (a bad line raises `CsvRejected` and nothing is written); the writes then run
+    in one SAVEPOINT. Lines carry stable external ids, so importing the same statement
+    again, or an overlapping later one, adds only lines not seen before. `today` is for tests.
     """
-    currency = normalize_currency(currency)
+    currency = statement_currency(currency, pool_currencies)
     lines = parse_statement(data, currency=currency, today=today)
     async with session.begin_nested():
         source_ids: dict[str, uuid.UUID] = {}

@@ -13,7 +13,6 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from api.deps import CurrentWorker, DbSession, provide_worker
 from api.schemas import CsvImportOut, IncomeIn, IncomeOut, IncomeRecordOut, MonthTotalOut
 from core.errors import ValidationFailed
-from core.money import normalize_currency
 from core.periods import Period
 from income import service as income
 from income.models import IncomeRecord
@@ -34,14 +33,12 @@ def record_out(record: IncomeRecord) -> IncomeRecordOut:
     )
 
 
-async def default_currency(session: AsyncSession, worker: CurrentWorker) -> str:
-    """The currency of the worker's first active pool: a statement has no currency column."""
-    for member, pool in await pools.memberships(session, worker.id):
-        if member.status == "active":
-            return pool.currency
-    raise ValidationFailed(
-        "give ?currency=XXX: you are not in a pool whose currency could be assumed",
-        field="currency",
+async def pool_currencies(session: AsyncSession, worker: CurrentWorker) -> frozenset[str]:
+    """Currencies of the pools the worker belongs to: the ones their income may be in."""
+    return frozenset(
+        pool.currency
+        for member, pool in await pools.memberships(session, worker.id)
+        if member.status != "left"
     )
 
 
@@ -60,7 +57,8 @@ class IncomeController(Controller):
             platform=data.platform,
             period=Period.parse(data.month),
             amount_minor=data.amount_minor,
-            currency=normalize_currency(data.currency),
+            currency=data.currency,
+            pool_currencies=await pool_currencies(db_session, worker),
         )
         await db_session.commit()
         return Response(
@@ -87,10 +85,13 @@ class IncomeController(Controller):
                 field="content-type",
             )
         body = await request.body()
-        code = (
-            normalize_currency(currency) if currency else await default_currency(db_session, worker)
+        result = await income.import_csv(
+            db_session,
+            worker.id,
+            body,
+            currency=currency,
+            pool_currencies=await pool_currencies(db_session, worker),
         )
-        result = await income.import_csv(db_session, worker.id, body, currency=code)
         await db_session.commit()
         return CsvImportOut(
             rows=result.rows,
