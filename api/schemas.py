@@ -164,6 +164,13 @@ class IncomeIn(Strict):
     currency: Currency
 
 
+class IncomeUpdate(Strict):
+    """A corrected amount for a monthly entry; the currency stays unless given."""
+
+    amount_minor: AmountMinor
+    currency: Currency | msgspec.UnsetType = msgspec.UNSET
+
+
 class IncomeRecordOut(msgspec.Struct, kw_only=True):
     id: uuid.UUID
     platform: str

@@ -230,6 +230,10 @@ PROBLEM_TITLES: dict[str, Message] = {
         msg("problem.invalid-csv", "The CSV statement was rejected"),
         msg("problem.currency-not-in-pools", "The currency is not one your pools use"),
         msg("problem.currency-required", "Say which currency the statement is in"),
+        msg(
+            "problem.income-record-not-editable",
+            "This income was imported and cannot be changed here",
+        ),
         msg("problem.ledger-error", "The ledger refused the transfer"),
         msg("problem.invalid-transfer", "The transfer is not valid"),
         msg(

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from core.errors import ValidationFailed
+from core.errors import Conflict, ValidationFailed
 
 _ECHO_LIMIT = 40
 """Longest piece of user input repeated back in an error, so a huge field stays out of logs."""
@@ -77,3 +77,10 @@ class CurrencyRequired(ValidationFailed):
 
     slug = "currency-required"
     title = "Say which currency the statement is in"
+
+
+class IncomeRecordNotEditable(Conflict):
+    """An imported record: its source owns it (see `income.service.correct_manual`)."""
+
+    slug = "income-record-not-editable"
+    title = "This income was imported and cannot be changed here"

@@ -128,3 +128,20 @@ async def list_records(
     )
     result = await session.execute(query)
     return list(result.scalars())
+
+
+async def record_of_worker(
+    session: AsyncSession, worker_id: uuid.UUID, record_id: uuid.UUID
+) -> IncomeRecord | None:
+    """The worker's record by id, locked for a change; None for another worker's record."""
+    query = (
+        select(IncomeRecord)
+        .where(IncomeRecord.id == record_id, IncomeRecord.worker_id == worker_id)
+        .with_for_update()
+    )
+    return (await session.execute(query)).scalar_one_or_none()
+
+
+async def delete_record(session: AsyncSession, record: IncomeRecord) -> None:
+    await session.delete(record)
+    await session.flush()

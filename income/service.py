@@ -15,12 +15,12 @@ from datetime import date
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from core.errors import InvalidAmount, InvalidPeriod
+from core.errors import InvalidAmount, InvalidPeriod, NotFound
 from core.money import Money
 from core.periods import Period
 from income import repository
 from income.csv_statement import latest_today, parse_statement
-from income.errors import InvalidPeriodRange
+from income.errors import IncomeRecordNotEditable, InvalidPeriodRange
 from income.limits import check_currency, monthly_ceiling_minor, statement_currency
 from income.models import IncomeRecord
 from income.platforms import parse_platform
@@ -114,6 +114,58 @@ async def record_manual(
         existing.currency = currency
         await session.flush()
         return ManualResult(existing, created=False)
+
+
+async def _manual_record(
+    session: AsyncSession, worker_id: uuid.UUID, record_id: uuid.UUID
+) -> IncomeRecord:
+    record = await repository.record_of_worker(session, worker_id, record_id)
+    if record is None:  # another worker's record is as absent as one that never existed
+        raise NotFound("no such income record", record_id=str(record_id))
+    if record.kind != "manual":
+        raise IncomeRecordNotEditable(
+            f"this record came from a {record.kind} import; to correct its month, enter the "
+            "month's total yourself (POST /v1/me/income), which then stands for it",
+            record_id=str(record_id),
+            source=record.kind,
+        )
+    return record
+
+
+async def correct_manual(
+    session: AsyncSession,
+    worker_id: uuid.UUID,
+    record_id: uuid.UUID,
+    *,
+    amount_minor: int,
+    currency: str | None = None,
+    pool_currencies: Collection[str] = (),
+) -> IncomeRecord:
+    """Change the amount (and currency) of a monthly entry the worker made.
+
+    Only the worker's own entries can be changed or deleted: an imported line is what its
+    statement or bank says, and a worker who disagrees enters the month's total, which then
+    stands for the imported lines (`income.summary`). A correction obeys the rules of a new
+    entry (currency of a pool, monthly ceiling), because it is one.
+    """
+    record = await _manual_record(session, worker_id, record_id)
+    result = await record_manual(
+        session,
+        worker_id,
+        platform=record.platform,
+        period=Period.parse(record.period),
+        amount_minor=amount_minor,
+        currency=currency or record.currency,
+        pool_currencies=pool_currencies,
+    )
+    return result.record
+
+
+async def delete_manual(session: AsyncSession, worker_id: uuid.UUID, record_id: uuid.UUID) -> None:
+    """Delete a monthly entry the worker made; the month then rests on imported lines, if any."""
+    async with session.begin_nested():
+        record = await _manual_record(session, worker_id, record_id)
+        await repository.delete_record(session, record)
 
 
 async def import_csv(

@@ -2,16 +2,25 @@
 
 from __future__ import annotations
 
+import uuid
 from typing import Annotated, Any
 
-from litestar import Controller, Request, Response, get, post
+import msgspec
+from litestar import Controller, Request, Response, delete, get, patch, post
 from litestar.di import Provide
-from litestar.params import JSONBody, QueryParameter
-from litestar.status_codes import HTTP_200_OK, HTTP_201_CREATED
+from litestar.params import FromPath, JSONBody, QueryParameter
+from litestar.status_codes import HTTP_200_OK, HTTP_201_CREATED, HTTP_204_NO_CONTENT
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from api.deps import CurrentWorker, DbSession, provide_worker
-from api.schemas import CsvImportOut, IncomeIn, IncomeOut, IncomeRecordOut, MonthTotalOut
+from api.schemas import (
+    CsvImportOut,
+    IncomeIn,
+    IncomeOut,
+    IncomeRecordOut,
+    IncomeUpdate,
+    MonthTotalOut,
+)
 from core.errors import ValidationFailed
 from core.periods import Period
 from income import service as income
@@ -65,6 +74,43 @@ class IncomeController(Controller):
             record_out(result.record),
             status_code=HTTP_201_CREATED if result.created else HTTP_200_OK,
         )
+
+    @patch("/{record_id:uuid}", summary="Correct a monthly entry the worker made")
+    async def correct(
+        self,
+        record_id: FromPath[uuid.UUID],
+        data: JSONBody[IncomeUpdate],
+        worker: CurrentWorker,
+        db_session: DbSession,
+    ) -> IncomeRecordOut:
+        """Change the amount (and, if given, the currency) of a month the worker entered.
+
+        Only entries made with `POST /v1/me/income` can be changed or deleted (409
+        `income-record-not-editable` for imported lines: enter the month's total instead,
+        which then stands for them). A correction follows the rules of a new entry.
+        """
+        record = await income.correct_manual(
+            db_session,
+            worker.id,
+            record_id,
+            amount_minor=data.amount_minor,
+            currency=None if isinstance(data.currency, msgspec.UnsetType) else data.currency,
+            pool_currencies=await pool_currencies(db_session, worker),
+        )
+        await db_session.commit()
+        return record_out(record)
+
+    @delete(
+        "/{record_id:uuid}",
+        status_code=HTTP_204_NO_CONTENT,
+        summary="Delete a monthly entry the worker made",
+    )
+    async def remove(
+        self, record_id: FromPath[uuid.UUID], worker: CurrentWorker, db_session: DbSession
+    ) -> None:
+        """The month then rests on the lines imported for it, if any."""
+        await income.delete_manual(db_session, worker.id, record_id)
+        await db_session.commit()
 
     @post(
         "/csv",

@@ -111,6 +111,22 @@ def pa_run(template: str) -> Callable[[Api, World, str], Awaitable[Request]]:
     return build
 
 
+def with_entry(template: str, **request: Any) -> Callable[[Api, World, str], Awaitable[Request]]:
+    """A fresh monthly entry of the target worker ("W1", "W2"), or an id nobody has."""
+
+    async def build(api: Api, world: World, target: str) -> Request:
+        if target == "no such record":
+            return template.format(record_id=uuid.UUID(int=0)), request
+        income = W1_INCOME if target == "W1" else W2_INCOME
+        response = await api.client.post(
+            "/v1/me/income", json={**income, "month": "2026-06"}, headers=world.headers[target]
+        )
+        assert response.status_code in (200, 201), response.text
+        return template.format(record_id=response.json()["id"]), request
+
+    return build
+
+
 def is_run_of(name: str) -> Check:
     def check(world: World, body: Body) -> None:
         assert body["pool_id"] == world.pools[name]["id"] and body["period"] == LAST_MONTH, body
@@ -324,6 +340,27 @@ ROUTES: dict[tuple[str, str], RouteCase] = {
             Row("W2", "PB", 200, is_pool("PB")),
             Row("admin A", "PA", 200, is_pool("PA")),
             Row("operator", "PB", 200, is_pool("PB")),
+        ],
+    ),
+    # Last, because they change what the rows above rely on.
+    ("PATCH", "/v1/me/income/{record_id:uuid}"): RouteCase(
+        with_entry("/v1/me/income/{record_id}", json={"amount_minor": 1}),
+        [
+            Row("anonymous", "W1", 401),
+            Row("admin A", "W1", 403),
+            Row("W1", "W2", 404),
+            Row("W1", "no such record", 404),
+            Row("W1", "W1", 200),
+        ],
+    ),
+    ("DELETE", "/v1/me/income/{record_id:uuid}"): RouteCase(
+        with_entry("/v1/me/income/{record_id}"),
+        [
+            Row("anonymous", "W1", 401),
+            Row("admin A", "W1", 403),
+            Row("W1", "W2", 404),
+            Row("W1", "no such record", 404),
+            Row("W1", "W1", 204),
         ],
     ),
 }
