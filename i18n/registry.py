@@ -277,6 +277,17 @@ _TEMPLATES: tuple[Template, ...] = (
         ucs2_budget=2,
     ),
     Template(
+        "pool.left",
+        msg(
+            "pool.left",
+            "You have left {pool_name} on Mutua. Your savings stay yours. To come back, text "
+            "JOIN and the pool code.",
+        ),
+        {"pool_name": text(WORST_POOL_NAME)},
+        budget=1,
+        ucs2_budget=2,
+    ),
+    Template(
         "account.language_changed",
         msg(
             "account.language_changed",

@@ -2,18 +2,21 @@
 
 from __future__ import annotations
 
+import uuid
 from typing import Any
 
 import msgspec
-from litestar import Controller, Request, get, patch
+from litestar import Controller, Request, get, patch, post
 from litestar.di import Provide
-from litestar.params import JSONBody
+from litestar.params import FromPath, JSONBody
+from litestar.status_codes import HTTP_200_OK
 
 from api.deps import CurrentWorker, DbSession, provide_worker
 from api.routes.pools import membership_out
 from api.schemas import AccountOut, LedgerOut, MembershipOut, MeOut, MeUpdate, TransferOut
 from i18n import choose_language
 from pools import ledger_queries, service
+from pools.leaving import leave_pool
 from pools.profile import update_profile
 
 
@@ -70,6 +73,26 @@ class MeController(Controller):
     ) -> list[MembershipOut]:
         rows = await service.memberships(db_session, worker.id)
         return [membership_out(member, pool) for member, pool in rows]
+
+    @post(
+        "/memberships/{membership_id:uuid}/leave",
+        status_code=HTTP_200_OK,
+        summary="Leave a pool",
+    )
+    async def leave(
+        self, membership_id: FromPath[uuid.UUID], worker: CurrentWorker, db_session: DbSession
+    ) -> MembershipOut:
+        """End a membership; leaving again is harmless.
+
+        Savings stay the worker's: leaving moves no money, and the savings account keeps its
+        balance (see `GET /v1/me/ledger`), withdrawable as before. Contributions owed for
+        months of membership stay owed; nothing is charged or paid for the month of leaving
+        or later. Joining again with the pool's code makes an active member again. The
+        worker is told by SMS.
+        """
+        member, pool = await leave_pool(db_session, worker, membership_id)
+        await db_session.commit()
+        return membership_out(member, pool)
 
     @get("/ledger", summary="The worker's accounts, balances and recent transfers")
     async def ledger(self, worker: CurrentWorker, db_session: DbSession) -> LedgerOut:

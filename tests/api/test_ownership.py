@@ -152,6 +152,13 @@ def no_decisions(world: World, body: Body) -> None:
     assert body == {"items": [], "next_cursor": None}, body
 
 
+async def membership_of(api: Api, world: World, target: str) -> Request:
+    """The target worker's ("W1", "W2") membership, to leave."""
+    response = await api.client.get("/v1/me/memberships", headers=world.headers[target])
+    [membership] = response.json()
+    return f"/v1/me/memberships/{membership['id']}/leave", {}
+
+
 async def join_with_code(api: Api, world: World, target: str) -> Request:
     return "/v1/pools/join", {"json": {"code": world.pools[target]["code"]}}
 
@@ -361,6 +368,15 @@ ROUTES: dict[tuple[str, str], RouteCase] = {
             Row("W1", "W2", 404),
             Row("W1", "no such record", 404),
             Row("W1", "W1", 204),
+        ],
+    ),
+    ("POST", "/v1/me/memberships/{membership_id:uuid}/leave"): RouteCase(
+        membership_of,
+        [
+            Row("anonymous", "W1", 401),
+            Row("admin A", "W1", 403),
+            Row("W1", "W2", 404),
+            Row("W1", "W1", 200),
         ],
     ),
 }
