@@ -66,6 +66,8 @@ class MeUpdate(Strict):
     name: Annotated[str, msgspec.Meta(max_length=200)] | msgspec.UnsetType = msgspec.UNSET
     language: Annotated[str, msgspec.Meta(max_length=64)] | msgspec.UnsetType = msgspec.UNSET
     timezone: Annotated[str, msgspec.Meta(max_length=64)] | msgspec.UnsetType = msgspec.UNSET
+    sms_opted_out: bool | msgspec.UnsetType = msgspec.UNSET
+    """True is STOP (no more texts, sign-in codes included), false is START."""
 
 
 class RulesIn(Strict):

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import uuid
-from typing import Any
+from typing import Any, TypeVar
 
 import msgspec
 from litestar import Controller, Request, get, patch, post
@@ -18,6 +18,13 @@ from i18n import choose_language
 from pools import ledger_queries, service
 from pools.leaving import leave_pool
 from pools.profile import update_profile
+
+T = TypeVar("T")
+
+
+def given(value: T | msgspec.UnsetType) -> T | None:
+    """A field the client sent, or None for one it left out."""
+    return None if isinstance(value, msgspec.UnsetType) else value
 
 
 def me_out(worker: CurrentWorker, accept_language: str | None) -> MeOut:
@@ -46,7 +53,7 @@ class MeController(Controller):
     async def me(self, request: Request[Any, Any, Any], worker: CurrentWorker) -> MeOut:
         return me_out(worker, request.headers.get("accept-language"))
 
-    @patch("/", summary="Change name, language or time zone")
+    @patch("/", summary="Change name, language, time zone, or turn texts off and on")
     async def update_me(
         self,
         request: Request[Any, Any, Any],
@@ -54,15 +61,13 @@ class MeController(Controller):
         worker: CurrentWorker,
         db_session: DbSession,
     ) -> MeOut:
-        def given(value: str | msgspec.UnsetType) -> str | None:
-            return None if isinstance(value, msgspec.UnsetType) else value
-
         await update_profile(
             db_session,
             worker,
             name=given(data.name),
             language=given(data.language),
             timezone=given(data.timezone),
+            sms_opted_out=given(data.sms_opted_out),
         )
         await db_session.commit()
         return me_out(worker, request.headers.get("accept-language"))

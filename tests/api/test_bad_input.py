@@ -249,7 +249,12 @@ CASES = [
     patch_me("name with a control character", {"name": "Ana\x00"}, "invalid-name"),
     patch_me("name too long", {"name": "A" * 201}, "validation-failed"),
     patch_me("phone cannot be changed here", {"phone": "+14155550199"}, "validation-failed"),
-    patch_me("opt-out is not set here", {"sms_opted_out": True}, "validation-failed"),
+    patch_me("opt-out is a flag, not text", {"sms_opted_out": "yes"}, "validation-failed"),
+    patch_me(
+        "opting out with a bad language: neither applies",
+        {"sms_opted_out": True, "language": "xx"},
+        "unsupported-language",
+    ),
     patch_me(
         "good name and zone, bad language: none of it applies",
         {"name": "Ana", "timezone": "America/Mexico_City", "language": "xx"},
