@@ -23,6 +23,7 @@ from api.deps import provide_db_session, provide_settings
 from api.idempotency import IdempotencyMiddleware
 from api.problems import EXCEPTION_HANDLERS
 from api.routes.auth import AuthController
+from api.routes.export import ExportController
 from api.routes.income import IncomeController
 from api.routes.me import MeController
 from api.routes.plan import PlanController
@@ -91,6 +92,7 @@ def create_app(
             AuthController,
             MeController,
             PlanController,
+            ExportController,
             PoolController,
             AdminPoolController,
             RunController,

@@ -17,6 +17,7 @@ from api.schemas import AccountOut, LedgerOut, MembershipOut, MeOut, MeUpdate, T
 from i18n import choose_language
 from pools import ledger_queries, service
 from pools.leaving import leave_pool
+from pools.ledger_models import LedgerAccount, LedgerTransfer
 from pools.profile import update_profile
 
 T = TypeVar("T")
@@ -25,6 +26,30 @@ T = TypeVar("T")
 def given(value: T | msgspec.UnsetType) -> T | None:
     """A field the client sent, or None for one it left out."""
     return None if isinstance(value, msgspec.UnsetType) else value
+
+
+def account_out(account: LedgerAccount) -> AccountOut:
+    return AccountOut(
+        id=account.id,
+        pool_id=account.pool_id,
+        kind=account.kind,
+        currency=account.currency,
+        balance_minor=account.balance_minor,
+    )
+
+
+def transfer_out(transfer: LedgerTransfer) -> TransferOut:
+    return TransferOut(
+        id=transfer.id,
+        debit_account_id=transfer.debit_account_id,
+        credit_account_id=transfer.credit_account_id,
+        amount_minor=transfer.amount_minor,
+        currency=transfer.currency,
+        reason=transfer.reason,
+        period=transfer.period,
+        reverses_id=transfer.reverses_id,
+        created_at=transfer.created_at,
+    )
 
 
 def me_out(worker: CurrentWorker, accept_language: str | None) -> MeOut:
@@ -106,28 +131,6 @@ class MeController(Controller):
             db_session, [account.id for account in accounts], limit=50
         )
         return LedgerOut(
-            accounts=[
-                AccountOut(
-                    id=account.id,
-                    pool_id=account.pool_id,
-                    kind=account.kind,
-                    currency=account.currency,
-                    balance_minor=account.balance_minor,
-                )
-                for account in accounts
-            ],
-            transfers=[
-                TransferOut(
-                    id=transfer.id,
-                    debit_account_id=transfer.debit_account_id,
-                    credit_account_id=transfer.credit_account_id,
-                    amount_minor=transfer.amount_minor,
-                    currency=transfer.currency,
-                    reason=transfer.reason,
-                    period=transfer.period,
-                    reverses_id=transfer.reverses_id,
-                    created_at=transfer.created_at,
-                )
-                for transfer in transfers
-            ],
+            accounts=[account_out(account) for account in accounts],
+            transfers=[transfer_out(transfer) for transfer in transfers],
         )

@@ -182,6 +182,12 @@ def no_income_of_w2(world: World, body: Body) -> None:
     assert W2_INCOME["amount_minor"] not in amounts, body
 
 
+def own_data_only(world: World, body: Body) -> None:
+    assert body["worker"]["phone"] == W1_PHONE, body
+    assert [m["pool_id"] for m in body["memberships"]] == [world.pools["PA"]["id"]], body
+    assert W2_INCOME["amount_minor"] not in {r["amount_minor"] for r in body["income"]}, body
+
+
 def pa_not_pb(world: World, body: Body) -> None:
     ids = {pool["id"] for pool in body}
     assert world.pools["PA"]["id"] in ids and world.pools["PB"]["id"] not in ids, body
@@ -350,6 +356,9 @@ ROUTES: dict[tuple[str, str], RouteCase] = {
         ],
     ),
     # Last, because they change what the rows above rely on.
+    ("GET", "/v1/me/export"): RouteCase(
+        fixed("/v1/me/export"), [ANONYMOUS_401, ADMIN_403, Row("W1", "self", 200, own_data_only)]
+    ),
     ("PATCH", "/v1/me/income/{record_id:uuid}"): RouteCase(
         with_entry("/v1/me/income/{record_id}", json={"amount_minor": 1}),
         [
