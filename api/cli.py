@@ -7,6 +7,7 @@ Built on click like Litestar's own CLI; every command reads settings from the en
 from __future__ import annotations
 
 import asyncio
+import uuid
 from pathlib import Path
 from typing import Any
 
@@ -165,16 +166,27 @@ def run_month(
 
 @main.group()
 def admin() -> None:
-    """Administrators."""
+    """Administrators: an `admin` runs the pools they create or are granted; an `operator`
+    runs the service, sees every pool and grants pools to administrators."""
 
 
 @admin.command("create")
 @click.option("--email", required=True)
 @click.option("--password", required=True, help="At least 12 characters.")
-@click.option("--role", type=click.Choice(["admin", "operator"]), default="admin")
+@click.option(
+    "--role",
+    type=click.Choice(["admin", "operator"]),
+    default="admin",
+    show_default=True,
+    help="admin: runs the pools they create or are granted (see `admin grant`); "
+    "operator: runs the service, sees every pool and grants pools to administrators.",
+)
 @click.pass_context
 def admin_create(ctx: click.Context, email: str, password: str, role: str) -> None:
-    """Create an administrator who signs in with email and password."""
+    """Create an administrator who signs in with email and password.
+
+    A new admin sees no pool until they create one (POST /v1/pools) or are granted one.
+    """
     from core.errors import MutuaError
     from pools.admins import create_admin
 
@@ -188,6 +200,28 @@ def admin_create(ctx: click.Context, email: str, password: str, role: str) -> No
     except MutuaError as exc:
         raise click.ClickException(exc.detail) from exc
     click.echo(f"administrator {created.email} ({created.role}) created")
+
+
+@admin.command("grant")
+@click.option("--email", required=True, help="The administrator's email.")
+@click.option("--pool", "pool_id", required=True, type=click.UUID, help="The pool's id.")
+@click.pass_context
+def admin_grant(ctx: click.Context, email: str, pool_id: uuid.UUID) -> None:
+    """Make an administrator one of a pool's administrators (harmless if already one)."""
+    from core.errors import MutuaError
+    from pools.admins import grant_pool
+
+    async def work(session: Any) -> Any:
+        granted = await grant_pool(session, pool_id, email)
+        await session.commit()
+        return granted
+
+    try:
+        granted, pool, created = asyncio.run(_in_session(_settings(ctx), work))
+    except MutuaError as exc:
+        raise click.ClickException(exc.detail) from exc
+    verb = "now runs" if created else "already ran"
+    click.echo(f"administrator {granted.email} {verb} the pool {pool.name} ({pool.id})")
 
 
 if __name__ == "__main__":  # pragma: no cover

@@ -154,6 +154,17 @@ class MemberOut(msgspec.Struct, kw_only=True):
     left_on: date | None
 
 
+class GrantIn(Strict):
+    email: Annotated[str, msgspec.Meta(min_length=3, max_length=254)]
+
+
+class PoolAdministratorOut(msgspec.Struct, kw_only=True):
+    pool_id: uuid.UUID
+    administrator_id: uuid.UUID
+    email: str
+    role: str
+
+
 class MembersOut(msgspec.Struct, kw_only=True):
     pool_id: uuid.UUID
     members: list[MemberOut]

@@ -90,6 +90,10 @@ async def pools_of_admin(session: AsyncSession, admin_id: uuid.UUID) -> Sequence
     return list(rows)
 
 
+async def all_pools(session: AsyncSession) -> Sequence[Pool]:
+    return list(await session.scalars(select(Pool).order_by(Pool.created_at, Pool.id)))
+
+
 async def count_pools(session: AsyncSession) -> int:
     return int(await session.scalar(select(func.count()).select_from(Pool)) or 0)
 

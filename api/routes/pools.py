@@ -18,8 +18,20 @@ from api.deps import (
     provide_viewer,
     provide_worker,
 )
-from api.schemas import JoinIn, MemberOut, MembershipOut, MembersOut, PoolIn, PoolOut, RulesOut
+from api.schemas import (
+    GrantIn,
+    JoinIn,
+    MemberOut,
+    MembershipOut,
+    MembersOut,
+    PoolAdministratorOut,
+    PoolIn,
+    PoolOut,
+    RulesOut,
+)
+from core.errors import Forbidden
 from pools import service
+from pools.admins import grant_pool
 from pools.models import Membership, Pool
 from pools.rules import StoredRules
 from pools.viewer import Viewer
@@ -109,7 +121,7 @@ class AdminPoolController(Controller):
     tags = ["admin"]
     dependencies = {"admin": Provide(provide_admin)}
 
-    @get("/", summary="Pools this administrator runs")
+    @get("/", summary="Pools this administrator runs (every pool, for an operator)")
     async def list_pools(self, admin: CurrentAdmin, db_session: DbSession) -> list[PoolOut]:
         return [pool_out(pool) for pool in await service.administered_pools(db_session, admin)]
 
@@ -133,4 +145,28 @@ class AdminPoolController(Controller):
                 )
                 for member, worker in rows
             ],
+        )
+
+    @post("/{pool_id:uuid}/administrators", summary="Make an administrator one of the pool's")
+    async def grant(
+        self,
+        pool_id: FromPath[uuid.UUID],
+        data: JSONBody[GrantIn],
+        admin: CurrentAdmin,
+        db_session: DbSession,
+    ) -> Response[PoolAdministratorOut]:
+        """Operators only: the administrator (created with `mutua admin create`) then sees
+        and runs the pool. 201 when granted, 200 when they already ran it."""
+        if admin.role != "operator":
+            raise Forbidden("only operators grant pools to administrators")
+        granted, pool, created = await grant_pool(db_session, pool_id, data.email)
+        await db_session.commit()
+        return Response(
+            PoolAdministratorOut(
+                pool_id=pool.id,
+                administrator_id=granted.id,
+                email=granted.email,
+                role=granted.role,
+            ),
+            status_code=HTTP_201_CREATED if created else HTTP_200_OK,
         )

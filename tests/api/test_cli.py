@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import uuid
 from pathlib import Path
 
 import pytest
@@ -12,8 +13,10 @@ from sqlalchemy import func, select
 from api.cli import main
 from core.db import create_engine, session_factory
 from income.models import IncomeRecord
+from pools.admins import create_admin
 from pools.ledger_queries import balance_drift, balances_by_currency
-from pools.models import Membership, Pool, Worker
+from pools.models import Administrator, Membership, Pool, PoolAdministrator, Worker
+from pools.service import create_pool
 
 
 def run(database_url: str, *args: str) -> tuple[int, str]:
@@ -90,3 +93,59 @@ def test_admin_create_refuses_weak_passwords_and_duplicates(database_url: str) -
     assert code == 0, output
     code, output = run(database_url, *strong)
     assert code != 0 and "exists" in output
+
+
+async def _founded_pool(database_url: str) -> str:
+    """The id of a pool founded by founder@coop.org."""
+    engine = create_engine(database_url)
+    try:
+        async with session_factory(engine)() as session:
+            founder = await create_admin(session, "founder@coop.org", "long enough pass")
+            pool = await create_pool(session, founder.id, name="Bay Riders", currency="USD")
+            await session.commit()
+            return str(pool.id)
+    finally:
+        await engine.dispose()
+
+
+async def _emails_running(database_url: str, pool_id: str) -> list[str]:
+    engine = create_engine(database_url)
+    try:
+        async with session_factory(engine)() as session:
+            rows = await session.scalars(
+                select(Administrator.email)
+                .join(PoolAdministrator, PoolAdministrator.administrator_id == Administrator.id)
+                .where(PoolAdministrator.pool_id == uuid.UUID(pool_id))
+                .order_by(Administrator.email)
+            )
+            return list(rows)
+    finally:
+        await engine.dispose()
+
+
+def test_admin_grant_gives_an_administrator_a_pool(database_url: str) -> None:
+    pool_id = asyncio.run(_founded_pool(database_url))
+    code, output = run(
+        database_url, "admin", "create", "--email", "b@coop.org", "--password", "long enough pass"
+    )
+    assert code == 0 and "(admin)" in output, output
+    code, output = run(database_url, "admin", "grant", "--email", "B@coop.org", "--pool", pool_id)
+    assert code == 0 and "now runs the pool Bay Riders" in output, output
+    code, output = run(database_url, "admin", "grant", "--email", "b@coop.org", "--pool", pool_id)
+    assert code == 0 and "already ran" in output, output
+    assert asyncio.run(_emails_running(database_url, pool_id)) == [
+        "b@coop.org",
+        "founder@coop.org",
+    ]
+    code, output = run(database_url, "admin", "grant", "--email", "x@coop.org", "--pool", pool_id)
+    assert code != 0 and "mutua admin create" in output
+    code, output = run(database_url, "admin", "grant", "--email", "b@coop.org", "--pool", "42")
+    assert code != 0 and "UUID" in output
+
+
+def test_the_role_option_says_what_each_role_may_do() -> None:
+    result = CliRunner().invoke(main, ["admin", "create", "--help"])
+    assert result.exit_code == 0
+    text = " ".join(result.output.split())
+    assert "operator: runs the service, sees every pool" in text
+    assert "[default: admin]" in text

@@ -24,6 +24,7 @@ W1_PHONE = "+14155550101"
 W2_PHONE = "+14155550102"
 SIGN_IN_PHONE = "+14155550103"
 ADMIN_A = "a@riders.example.org"
+ADMIN_B = "b@couriers.example.org"
 
 SLUG_BY_STATUS = {401: "unauthorized", 403: "forbidden", 404: "not-found"}
 """Refusals by the ownership and role checks: the same problem types on every route."""
@@ -71,9 +72,9 @@ def fixed(url: str, **request: Any) -> Callable[[Api, World, str], Awaitable[Req
     return build
 
 
-def with_pool(template: str) -> Callable[[Api, World, str], Awaitable[Request]]:
+def with_pool(template: str, **request: Any) -> Callable[[Api, World, str], Awaitable[Request]]:
     async def build(api: Api, world: World, target: str) -> Request:
-        return template.format(pool_id=world.pool_id(target)), {}
+        return template.format(pool_id=world.pool_id(target)), request
 
     return build
 
@@ -388,6 +389,17 @@ ROUTES: dict[tuple[str, str], RouteCase] = {
             Row("W1", "W1", 200),
         ],
     ),
+    ("POST", "/v1/admin/pools/{pool_id:uuid}/administrators"): RouteCase(
+        # Only operators hand pools to administrators, not even the pool's own.
+        with_pool("/v1/admin/pools/{pool_id}/administrators", json={"email": ADMIN_B}),
+        [
+            Row("anonymous", "PA", 401),
+            Row("W1", "PA", 403),
+            Row("admin A", "PA", 403),
+            Row("operator", "no such pool", 404),
+            Row("operator", "PA", 201),
+        ],
+    ),
 }
 
 
@@ -407,7 +419,7 @@ def routes_of(app: Litestar) -> set[tuple[str, str]]:
 
 async def build_world(api: Api) -> World:
     admin_a = await api.admin_headers(ADMIN_A)
-    admin_b = await api.admin_headers("b@couriers.example.org")
+    admin_b = await api.admin_headers(ADMIN_B)
     operator = await api.admin_headers("ops@mutua.example.org", role="operator")
     pa = await api.create_pool(admin_a, name="Bay Riders", currency="USD")
     pb = await api.create_pool(admin_b, name="Couriers CDMX", currency="MXN")
