@@ -104,6 +104,10 @@ def _respond(
     headers = {"Content-Language": language}
     if request is not None:
         headers["Vary"] = "Accept-Language"
+    retry_after = extra.get("retry_after_seconds")
+    if isinstance(retry_after, int) and not isinstance(retry_after, bool):
+        # The header is what HTTP clients and proxies read; the member is for the app.
+        headers["Retry-After"] = str(retry_after)
     return Response(content=body, status_code=status, media_type=PROBLEM_JSON, headers=headers)
 
 

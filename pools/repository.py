@@ -105,6 +105,17 @@ async def codes_sent_since(session: AsyncSession, phone_e164: str, since: dateti
     return int(await session.scalar(query) or 0)
 
 
+async def oldest_code_since(
+    session: AsyncSession, phone_e164: str, since: datetime
+) -> datetime | None:
+    """When the oldest code sent to the phone since `since` was made: the hourly cap frees a
+    slot an hour after it."""
+    query = select(func.min(SignInCode.created_at)).where(
+        SignInCode.phone_e164 == phone_e164, SignInCode.created_at >= since
+    )
+    return await session.scalar(query)
+
+
 async def newest_code_for_update(session: AsyncSession, phone_e164: str) -> SignInCode | None:
     """The newest code sent to a phone, locked: sending a new code retires the older ones,
     and two guesses at once cannot both pass the attempt limit."""
