@@ -21,7 +21,7 @@ from api.schemas import (
     IncomeUpdate,
     MonthTotalOut,
 )
-from core.errors import ValidationFailed
+from core.errors import InvalidPeriod, ValidationFailed
 from core.periods import Period
 from income import service as income
 from income.models import IncomeRecord
@@ -49,6 +49,16 @@ async def pool_currencies(session: AsyncSession, worker: CurrentWorker) -> froze
         for member, pool in await pools.memberships(session, worker.id)
         if member.status != "left"
     )
+
+
+def month_parameter(name: str, value: str | None) -> Period | None:
+    """A `YYYY-MM` query parameter, or a problem that names it as the client sent it."""
+    if not value:
+        return None
+    try:
+        return Period.parse(value)
+    except InvalidPeriod as exc:
+        raise InvalidPeriod(f"?{name}=: {exc.detail}", field=name) from None
 
 
 class IncomeController(Controller):
@@ -157,8 +167,8 @@ class IncomeController(Controller):
         summary = await income.list_income(
             db_session,
             worker.id,
-            from_period=Period.parse(from_month) if from_month else None,
-            to_period=Period.parse(to_month) if to_month else None,
+            from_period=month_parameter("from", from_month),
+            to_period=month_parameter("to", to_month),
         )
         by_platform: dict[tuple[str, str], dict[str, int]] = {}
         for figure in summary.by_platform:
