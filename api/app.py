@@ -21,7 +21,7 @@ from litestar.openapi.spec import Components, SecurityScheme
 
 from api.deps import provide_db_session, provide_settings
 from api.idempotency import IdempotencyMiddleware
-from api.openapi import DOCS_PATH, refuse_unknown_docs_page
+from api.openapi import ACCEPT_LANGUAGE, DOCS_PATH, refuse_unknown_docs_page
 from api.problems import EXCEPTION_HANDLERS
 from api.routes.auth import AuthController
 from api.routes.export import ExportController
@@ -108,6 +108,7 @@ def create_app(
             "db_session": Provide(provide_db_session),
             "settings": Provide(provide_settings, sync_to_thread=False),
         },
+        parameters=ACCEPT_LANGUAGE,
         middleware=[DefineMiddleware(cast(Any, IdempotencyMiddleware))],
         exception_handlers=EXCEPTION_HANDLERS,
         before_request=before_request,
@@ -123,6 +124,7 @@ def create_app(
                 "Errors are RFC 9457 problem details with a stable `type`."
             ),
             path=DOCS_PATH,
+            use_handler_docstrings=True,
             render_plugins=[SwaggerRenderPlugin(path="/")],
             components=Components(
                 security_schemes={

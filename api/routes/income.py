@@ -8,11 +8,13 @@ from typing import Annotated, Any
 import msgspec
 from litestar import Controller, Request, Response, delete, get, patch, post
 from litestar.di import Provide
-from litestar.params import FromPath, JSONBody, QueryParameter
+from litestar.params import FromPath, QueryParameter
 from litestar.status_codes import HTTP_200_OK, HTTP_201_CREATED, HTTP_204_NO_CONTENT
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from api import examples
 from api.deps import CurrentWorker, DbSession, provide_worker
+from api.openapi import documented, json_body
 from api.schemas import (
     CsvImportOut,
     IncomeIn,
@@ -66,10 +68,20 @@ class IncomeController(Controller):
     tags = ["income"]
     dependencies = {"worker": Provide(provide_worker)}
 
-    @post("/", summary="Record a month's income on one platform (again to correct it)")
+    @post(
+        "/",
+        summary="Record a month's income on one platform (again to correct it)",
+        operation_class=documented(idempotent=True),
+    )
     async def record(
-        self, data: JSONBody[IncomeIn], worker: CurrentWorker, db_session: DbSession
+        self,
+        data: Annotated[IncomeIn, json_body(examples.INCOME)],
+        worker: CurrentWorker,
+        db_session: DbSession,
     ) -> Response[IncomeRecordOut]:
+        """The month's total on the platform, in minor units (201; 200 when it replaced an
+        earlier figure for the month). The currency is one of the worker's pools' (422
+        `currency-not-in-pools`); a month above about $100,000 is refused as a slip."""
         result = await income.record_manual(
             db_session,
             worker.id,
@@ -89,7 +101,7 @@ class IncomeController(Controller):
     async def correct(
         self,
         record_id: FromPath[uuid.UUID],
-        data: JSONBody[IncomeUpdate],
+        data: Annotated[IncomeUpdate, json_body(examples.INCOME_UPDATE)],
         worker: CurrentWorker,
         db_session: DbSession,
     ) -> IncomeRecordOut:
@@ -126,14 +138,26 @@ class IncomeController(Controller):
         "/csv",
         status_code=HTTP_201_CREATED,
         summary="Import a CSV statement (date,platform,amount); a bad row rejects the file",
+        operation_class=documented(idempotent=True, csv_example=examples.CSV_STATEMENT),
     )
     async def import_csv(
         self,
         request: Request[Any, Any, Any],
         worker: CurrentWorker,
         db_session: DbSession,
-        currency: Annotated[str | None, QueryParameter(name="currency", max_length=3)] = None,
+        currency: Annotated[
+            str | None,
+            QueryParameter(
+                name="currency",
+                max_length=3,
+                description="The statement's currency; needed when the worker's pools use "
+                "more than one (422 `currency-required`).",
+            ),
+        ] = None,
     ) -> CsvImportOut:
+        """Send the file as the body with `Content-Type: text/csv`. Amounts are in currency
+        units (`123.45`). The first bad line rejects the whole file (422 `invalid-csv` with
+        `line`, `reason` and `column`); importing the same lines again adds nothing."""
         media_type = request.headers.get("content-type", "").split(";")[0].strip().lower()
         if media_type and media_type not in CSV_MEDIA_TYPES:
             raise ValidationFailed(
@@ -161,9 +185,16 @@ class IncomeController(Controller):
         self,
         worker: CurrentWorker,
         db_session: DbSession,
-        from_month: Annotated[str | None, QueryParameter(name="from", max_length=7)] = None,
-        to_month: Annotated[str | None, QueryParameter(name="to", max_length=7)] = None,
+        from_month: Annotated[
+            str | None,
+            QueryParameter(name="from", max_length=7, description="First month, YYYY-MM"),
+        ] = None,
+        to_month: Annotated[
+            str | None, QueryParameter(name="to", max_length=7, description="Last month, YYYY-MM")
+        ] = None,
     ) -> IncomeOut:
+        """Every record, and each month's total per currency and platform: a month the worker
+        entered stands for the lines imported for it."""
         summary = await income.list_income(
             db_session,
             worker.id,

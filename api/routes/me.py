@@ -3,15 +3,17 @@
 from __future__ import annotations
 
 import uuid
-from typing import Any, TypeVar
+from typing import Annotated, Any, TypeVar
 
 import msgspec
 from litestar import Controller, Request, get, patch, post
 from litestar.di import Provide
-from litestar.params import FromPath, JSONBody
+from litestar.params import FromPath
 from litestar.status_codes import HTTP_200_OK
 
+from api import examples
 from api.deps import CurrentWorker, DbSession, provide_worker
+from api.openapi import documented, json_body
 from api.routes.pools import membership_out
 from api.schemas import AccountOut, LedgerOut, MembershipOut, MeOut, MeUpdate, TransferOut
 from i18n import choose_language
@@ -76,16 +78,21 @@ class MeController(Controller):
 
     @get("/", summary="The signed-in worker")
     async def me(self, request: Request[Any, Any, Any], worker: CurrentWorker) -> MeOut:
+        """`language` is the one Mutua texts the worker in; `language_chosen` says whether
+        they chose it (else it follows `Accept-Language`, then the phone's country)."""
         return me_out(worker, request.headers.get("accept-language"))
 
     @patch("/", summary="Change name, language, time zone, or turn texts off and on")
     async def update_me(
         self,
         request: Request[Any, Any, Any],
-        data: JSONBody[MeUpdate],
+        data: Annotated[MeUpdate, json_body(examples.ME_UPDATE)],
         worker: CurrentWorker,
         db_session: DbSession,
     ) -> MeOut:
+        """Send only the fields to change; all of them apply or none. A new language is
+        confirmed by a text in it. `sms_opted_out: true` is STOP: no more texts, sign-in
+        codes included, until `false` (or START by SMS), which a text confirms."""
         await update_profile(
             db_session,
             worker,
@@ -101,6 +108,7 @@ class MeController(Controller):
     async def memberships(
         self, worker: CurrentWorker, db_session: DbSession
     ) -> list[MembershipOut]:
+        """Left memberships stay listed, with `left_on`."""
         rows = await service.memberships(db_session, worker.id)
         return [membership_out(member, pool) for member, pool in rows]
 
@@ -108,6 +116,7 @@ class MeController(Controller):
         "/memberships/{membership_id:uuid}/leave",
         status_code=HTTP_200_OK,
         summary="Leave a pool",
+        operation_class=documented(idempotent=True),
     )
     async def leave(
         self, membership_id: FromPath[uuid.UUID], worker: CurrentWorker, db_session: DbSession
@@ -126,6 +135,8 @@ class MeController(Controller):
 
     @get("/ledger", summary="The worker's accounts, balances and recent transfers")
     async def ledger(self, worker: CurrentWorker, db_session: DbSession) -> LedgerOut:
+        """Balances in minor units of each account's currency; the 50 newest transfers
+        (`GET /v1/me/export` has them all)."""
         accounts = await ledger_queries.accounts_for_worker(db_session, worker.id)
         transfers = await ledger_queries.recent_transfers(
             db_session, [account.id for account in accounts], limit=50
