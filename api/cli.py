@@ -1,4 +1,4 @@
-"""The `mutua` command: serve, migrate, seed the demo, manage administrators.
+"""The `mutua` command: serve, migrate, seed the demo, manage administrators, export income.
 
 Built on click like Litestar's own CLI; every command reads settings from the environment
 (`MUTUA_*`) once, at the start.
@@ -7,9 +7,10 @@ Built on click like Litestar's own CLI; every command reads settings from the en
 from __future__ import annotations
 
 import asyncio
+import csv
 import uuid
 from pathlib import Path
-from typing import Any
+from typing import Any, TextIO
 
 import click
 
@@ -222,6 +223,59 @@ def admin_grant(ctx: click.Context, email: str, pool_id: uuid.UUID) -> None:
         raise click.ClickException(exc.detail) from exc
     verb = "now runs" if created else "already ran"
     click.echo(f"administrator {granted.email} {verb} the pool {pool.name} ({pool.id})")
+
+
+@main.group()
+def income() -> None:
+    """Workers' income records."""
+
+
+@income.command("export")
+@click.option("--pool", "pool_id", required=True, type=click.UUID, help="The pool's id.")
+@click.option(
+    "--out",
+    type=click.File("w", encoding="utf-8"),
+    default="-",
+    show_default=True,
+    help="File to write; - is standard output.",
+)
+@click.pass_context
+def income_export(ctx: click.Context, pool_id: uuid.UUID, out: TextIO) -> None:
+    """Write the income of a pool's members as python -m actuarial forecast reads it.
+
+    One line per worker, platform and month (worker_id,platform,month,amount), in the
+    pool's currency and its units; members who left the pool are not included.
+    """
+    from core.errors import NotFound
+    from income.history import HISTORY_COLUMNS, history_of
+    from pools import repository
+
+    async def work(session: Any) -> Any:
+        pool = await repository.pool_by_id(session, pool_id)
+        if pool is None:
+            raise NotFound(f"no pool has the id {pool_id}")
+        members = await repository.members_of_pool(session, pool.id)
+        worker_ids = [worker.id for member, worker in members if member.status != "left"]
+        return pool, await history_of(session, worker_ids, pool.currency)
+
+    try:
+        pool, history = asyncio.run(_in_session(_settings(ctx), work))
+    except NotFound as exc:
+        raise click.ClickException(exc.detail) from exc
+    writer = csv.writer(out, lineterminator="\n")
+    writer.writerow(HISTORY_COLUMNS)
+    writer.writerows(history.rows)
+    out.flush()
+    skipped = (
+        f"; {history.other_currencies} month figures in other currencies left out"
+        if history.other_currencies
+        else ""
+    )
+    click.echo(
+        f"{len(history.rows)} month figures of {history.workers} members of {pool.name} "
+        f"in {pool.currency}{skipped}",
+        err=True,
+    )
 
 
 if __name__ == "__main__":  # pragma: no cover

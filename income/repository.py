@@ -145,3 +145,20 @@ async def record_of_worker(
 async def delete_record(session: AsyncSession, record: IncomeRecord) -> None:
     await session.delete(record)
     await session.flush()
+
+
+async def records_of_workers(
+    session: AsyncSession, worker_ids: Sequence[uuid.UUID], *, chunk: int = 500
+) -> list[IncomeRecord]:
+    """Every record of the given workers, by worker and month (in chunks, so a large pool
+    stays under the databases' limits on bound parameters)."""
+    records: list[IncomeRecord] = []
+    for start in range(0, len(worker_ids), chunk):
+        ids = list(worker_ids[start : start + chunk])
+        result = await session.execute(
+            select(IncomeRecord)
+            .where(IncomeRecord.worker_id.in_(ids))
+            .order_by(IncomeRecord.worker_id, IncomeRecord.period, IncomeRecord.id)
+        )
+        records.extend(result.scalars())
+    return records

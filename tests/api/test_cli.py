@@ -10,13 +10,16 @@ import pytest
 from click.testing import CliRunner
 from sqlalchemy import func, select
 
+from actuarial.model import IncomeHistory
 from api.cli import main
 from core.db import create_engine, session_factory
+from core.periods import Period
 from income.models import IncomeRecord
+from income.service import import_csv, record_manual
 from pools.admins import create_admin
 from pools.ledger_queries import balance_drift, balances_by_currency
 from pools.models import Administrator, Membership, Pool, PoolAdministrator, Worker
-from pools.service import create_pool
+from pools.service import create_pool, join_pool
 
 
 def run(database_url: str, *args: str) -> tuple[int, str]:
@@ -149,3 +152,71 @@ def test_the_role_option_says_what_each_role_may_do() -> None:
     text = " ".join(result.output.split())
     assert "operator: runs the service, sees every pool" in text
     assert "[default: admin]" in text
+
+
+async def _pool_with_income(database_url: str) -> tuple[str, dict[str, str]]:
+    """A pool of three: Ana (a statement, then her own figure for September), Ben (a month
+    in another currency too) and Cy, who left. Returns the pool id and the workers' ids."""
+    engine = create_engine(database_url)
+    try:
+        async with session_factory(engine)() as session:
+            founder = await create_admin(session, "founder@coop.org", "long enough pass")
+            pool = await create_pool(session, founder.id, name="Bay Riders", currency="USD")
+            ids: dict[str, str] = {}
+            for name, phone in (
+                ("Ana", "+14155550121"),
+                ("Ben", "+14155550122"),
+                ("Cy", "+14155550123"),
+            ):
+                worker = Worker(phone_e164=phone, timezone="UTC", sms_opted_out=False, name=name)
+                session.add(worker)
+                await session.flush()
+                member, _, _ = await join_pool(session, worker, pool.join_code)
+                ids[name] = str(worker.id)
+                if name == "Cy":
+                    member.status = "left"
+            statement = b"date,platform,amount\n2026-08-03,uber,10.50\n2026-09-01,uber,20.00\n"
+            await import_csv(session, uuid.UUID(ids["Ana"]), statement, currency="USD")
+            for who, platform, amount, currency in (
+                ("Ana", "uber", 99_900, "USD"),
+                ("Ben", "lyft", 1500, "USD"),
+                ("Ben", "doordash", 700, "EUR"),
+                ("Cy", "lyft", 1, "USD"),
+            ):
+                await record_manual(
+                    session,
+                    uuid.UUID(ids[who]),
+                    platform=platform,
+                    period=Period(2026, 9),
+                    amount_minor=amount,
+                    currency=currency,
+                )
+            await session.commit()
+            return str(pool.id), ids
+    finally:
+        await engine.dispose()
+
+
+def test_income_export_writes_the_forecast_history_of_a_pool(
+    database_url: str, tmp_path: Path
+) -> None:
+    pool_id, ids = asyncio.run(_pool_with_income(database_url))
+    out = tmp_path / "history.csv"
+    code, output = run(database_url, "income", "export", "--pool", pool_id, "--out", str(out))
+    assert code == 0, output
+    assert "3 month figures of 2 members of Bay Riders in USD" in output
+    assert "1 month figures in other currencies left out" in output
+    lines = out.read_text().splitlines()
+    assert lines[0] == "worker_id,platform,month,amount"
+    assert sorted(lines[1:]) == sorted(
+        [
+            f"{ids['Ana']},uber,2026-08,10.50",
+            f"{ids['Ana']},uber,2026-09,999.00",  # her own figure stands for the statement's
+            f"{ids['Ben']},lyft,2026-09,15.00",
+        ]
+    )
+    history = IncomeHistory.from_csv(out)  # what python -m actuarial forecast reads
+    assert sorted(history.worker_ids) == sorted([ids["Ana"], ids["Ben"]])
+
+    code, output = run(database_url, "income", "export", "--pool", str(uuid.uuid4()))
+    assert code != 0 and "no pool has the id" in output
