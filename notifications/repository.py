@@ -122,3 +122,15 @@ async def messages_to(session: AsyncSession, phone: str) -> list[OutboxMessage]:
         .order_by(OutboxMessage.created_at, OutboxMessage.id)
     )
     return list(rows)
+
+
+async def newest_message_to(
+    session: AsyncSession, phone: str, template: str
+) -> OutboxMessage | None:
+    """The latest message of a template queued for a phone, in any status."""
+    return await session.scalar(
+        select(OutboxMessage)
+        .where(OutboxMessage.recipient == phone, OutboxMessage.template == template)
+        .order_by(OutboxMessage.created_at.desc(), OutboxMessage.id.desc())
+        .limit(1)
+    )

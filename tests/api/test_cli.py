@@ -22,7 +22,7 @@ from pools.models import Administrator, Membership, Pool, PoolAdministrator, Wor
 from pools.service import create_pool, join_pool
 
 
-def run(database_url: str, *args: str) -> tuple[int, str]:
+def run(database_url: str, *args: str, sms: str = "memory") -> tuple[int, str]:
     runner = CliRunner()
     result = runner.invoke(
         main,
@@ -30,7 +30,7 @@ def run(database_url: str, *args: str) -> tuple[int, str]:
         env={
             "MUTUA_DATABASE_URL": database_url,
             "MUTUA_SECRET_KEY": "cli-test-secret",
-            "MUTUA_SMS_PROVIDER": "memory",
+            "MUTUA_SMS_PROVIDER": sms,
         },
         catch_exceptions=False,
     )
@@ -66,10 +66,14 @@ def test_demo_seed_builds_a_balanced_co_op_once(
     code, output = run(database_url, "db", "upgrade")
     assert code == 0, output
 
-    code, output = run(database_url, "demo", "seed", "--if-empty", "--seed", "3")
+    sms = "file:var/sms-outbox.jsonl"
+    code, output = run(database_url, "demo", "seed", "--if-empty", "--seed", "3", sms=sms)
     assert code == 0, output
     assert "admin@demo.mutua.coop" in output
     assert "+1415555" in output
+    # Where the sign-in codes are, as a path and a command, not as the setting's syntax.
+    assert "appended to var/sms-outbox.jsonl" in output and "file:" not in output
+    assert "mutua last-code --phone +14155550100" in output
     facts = asyncio.run(_demo_facts(database_url))
     assert facts["pools"] == 1
     assert facts["workers"] == facts["members"] == 36
@@ -86,6 +90,22 @@ def test_demo_seed_builds_a_balanced_co_op_once(
 
     code, _ = run(database_url, "demo", "seed")
     assert code == 1  # without --if-empty a seeded database is an error, not a silent no-op
+
+
+def test_db_upgrade_says_whether_it_created_the_schema(tmp_path: Path) -> None:
+    url = f"sqlite+aiosqlite:///{tmp_path / 'new.db'}"
+    code, output = run(url, "db", "upgrade")
+    assert code == 0, output
+    assert output.startswith("Created the database schema at revision")
+    assert str(tmp_path / "new.db") in output
+    code, output = run(url, "db", "upgrade")
+    assert code == 0 and output.startswith("The database schema is up to date"), output
+
+    older = f"sqlite+aiosqlite:///{tmp_path / 'older.db'}"
+    code, output = run(older, "db", "upgrade", "--revision", "0001")
+    assert code == 0 and "Created the database schema at revision 0001" in output, output
+    code, output = run(older, "db", "upgrade")
+    assert code == 0 and output.startswith("Upgraded the database schema from 0001"), output
 
 
 def test_admin_create_refuses_weak_passwords_and_duplicates(database_url: str) -> None:
@@ -220,3 +240,13 @@ def test_income_export_writes_the_forecast_history_of_a_pool(
 
     code, output = run(database_url, "income", "export", "--pool", str(uuid.uuid4()))
     assert code != 0 and "no pool has the id" in output
+
+
+def test_last_code_says_why_it_cannot_read_a_code(database_url: str) -> None:
+    code, output = run(database_url, "last-code", "--phone", "+14155550100")
+    assert code != 0 and "MUTUA_SMS_PROVIDER=file:PATH" in output
+    sms = "file:var/sms-outbox.jsonl"
+    code, output = run(database_url, "last-code", "--phone", "4155550100", sms=sms)
+    assert code != 0 and "country code" in output
+    code, output = run(database_url, "last-code", "--phone", "+14155550100", sms=sms)
+    assert code != 0 and "POST /v1/auth/otp first" in output
