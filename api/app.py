@@ -21,8 +21,10 @@ from litestar.openapi.spec import Components, SecurityScheme
 
 from api.deps import provide_db_session, provide_settings
 from api.idempotency import IdempotencyMiddleware
+from api.openapi import ACCEPT_LANGUAGE, DOCS_PATH, refuse_unknown_docs_page
 from api.problems import EXCEPTION_HANDLERS
 from api.routes.auth import AuthController
+from api.routes.export import ExportController
 from api.routes.income import IncomeController
 from api.routes.me import MeController
 from api.routes.plan import PlanController
@@ -79,6 +81,10 @@ def create_app(
                 await worker.stop()
             await engine.dispose()
 
+    async def before_request(request: Request[Any, Any, Any]) -> None:
+        refuse_unknown_docs_page(request)
+        await refuse_lax_json(request)
+
     async def kick_outbox(request: Request[Any, Any, Any]) -> None:
         """Committed changes may have queued messages: send them now, not at the next poll."""
         if request.method != "GET" and run_outbox_worker:
@@ -91,6 +97,7 @@ def create_app(
             AuthController,
             MeController,
             PlanController,
+            ExportController,
             PoolController,
             AdminPoolController,
             RunController,
@@ -101,9 +108,10 @@ def create_app(
             "db_session": Provide(provide_db_session),
             "settings": Provide(provide_settings, sync_to_thread=False),
         },
+        parameters=ACCEPT_LANGUAGE,
         middleware=[DefineMiddleware(cast(Any, IdempotencyMiddleware))],
         exception_handlers=EXCEPTION_HANDLERS,
-        before_request=refuse_lax_json,
+        before_request=before_request,
         after_response=kick_outbox,
         request_max_body_size=settings.max_body_bytes,
         state=State({"settings": settings}),
@@ -115,7 +123,8 @@ def create_app(
                 "Cooperative benefits and income smoothing for independent workers. "
                 "Errors are RFC 9457 problem details with a stable `type`."
             ),
-            path="/schema",
+            path=DOCS_PATH,
+            use_handler_docstrings=True,
             render_plugins=[SwaggerRenderPlugin(path="/")],
             components=Components(
                 security_schemes={

@@ -66,6 +66,8 @@ class MeUpdate(Strict):
     name: Annotated[str, msgspec.Meta(max_length=200)] | msgspec.UnsetType = msgspec.UNSET
     language: Annotated[str, msgspec.Meta(max_length=64)] | msgspec.UnsetType = msgspec.UNSET
     timezone: Annotated[str, msgspec.Meta(max_length=64)] | msgspec.UnsetType = msgspec.UNSET
+    sms_opted_out: bool | msgspec.UnsetType = msgspec.UNSET
+    """True is STOP (no more texts, sign-in codes included), false is START."""
 
 
 class RulesIn(Strict):
@@ -152,6 +154,17 @@ class MemberOut(msgspec.Struct, kw_only=True):
     left_on: date | None
 
 
+class GrantIn(Strict):
+    email: Annotated[str, msgspec.Meta(min_length=3, max_length=254)]
+
+
+class PoolAdministratorOut(msgspec.Struct, kw_only=True):
+    pool_id: uuid.UUID
+    administrator_id: uuid.UUID
+    email: str
+    role: str
+
+
 class MembersOut(msgspec.Struct, kw_only=True):
     pool_id: uuid.UUID
     members: list[MemberOut]
@@ -162,6 +175,13 @@ class IncomeIn(Strict):
     month: Period
     amount_minor: AmountMinor
     currency: Currency
+
+
+class IncomeUpdate(Strict):
+    """A corrected amount for a monthly entry; the currency stays unless given."""
+
+    amount_minor: AmountMinor
+    currency: Currency | msgspec.UnsetType = msgspec.UNSET
 
 
 class IncomeRecordOut(msgspec.Struct, kw_only=True):

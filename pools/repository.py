@@ -90,6 +90,10 @@ async def pools_of_admin(session: AsyncSession, admin_id: uuid.UUID) -> Sequence
     return list(rows)
 
 
+async def all_pools(session: AsyncSession) -> Sequence[Pool]:
+    return list(await session.scalars(select(Pool).order_by(Pool.created_at, Pool.id)))
+
+
 async def count_pools(session: AsyncSession) -> int:
     return int(await session.scalar(select(func.count()).select_from(Pool)) or 0)
 
@@ -99,6 +103,17 @@ async def codes_sent_since(session: AsyncSession, phone_e164: str, since: dateti
         SignInCode.phone_e164 == phone_e164, SignInCode.created_at >= since
     )
     return int(await session.scalar(query) or 0)
+
+
+async def oldest_code_since(
+    session: AsyncSession, phone_e164: str, since: datetime
+) -> datetime | None:
+    """When the oldest code sent to the phone since `since` was made: the hourly cap frees a
+    slot an hour after it."""
+    query = select(func.min(SignInCode.created_at)).where(
+        SignInCode.phone_e164 == phone_e164, SignInCode.created_at >= since
+    )
+    return await session.scalar(query)
 
 
 async def newest_code_for_update(session: AsyncSession, phone_e164: str) -> SignInCode | None:

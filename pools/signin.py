@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import hashlib
 import hmac
+import math
 import re
 import secrets
 from datetime import timedelta
@@ -28,6 +29,8 @@ from pools.models import SignInCode, Worker
 CODE_TTL = timedelta(minutes=10)
 MAX_ATTEMPTS = 5
 MAX_CODES_PER_HOUR = 5
+CODE_WINDOW = timedelta(hours=1)
+"""The window `MAX_CODES_PER_HOUR` counts over: a slot frees an hour after each code."""
 _CODE_PATTERN = re.compile(r"^\d{6}$")
 
 
@@ -44,10 +47,17 @@ async def send_sign_in_code(
     """Store a new code and queue its SMS in the caller's transaction; it leaves after commit."""
     phone = normalize_phone(raw_phone)
     now = utcnow()
-    if await repository.codes_sent_since(session, phone, now - timedelta(hours=1)) >= (
-        MAX_CODES_PER_HOUR
-    ):
-        raise TooManyCodes(retry_after_seconds=3600)
+    window_start = now - CODE_WINDOW
+    if await repository.codes_sent_since(session, phone, window_start) >= MAX_CODES_PER_HOUR:
+        oldest = await repository.oldest_code_since(session, phone, window_start)
+        free_at = (oldest or now) + CODE_WINDOW
+        seconds = math.ceil((free_at - now).total_seconds())
+        wait = min(max(seconds, 1), int(CODE_WINDOW.total_seconds()))
+        raise TooManyCodes(
+            f"{MAX_CODES_PER_HOUR} codes were sent to this phone in the last hour; "
+            f"the next may be asked for in {wait} seconds",
+            retry_after_seconds=wait,
+        )
     worker = await repository.worker_by_phone(session, phone)
     if worker is not None and worker.sms_opted_out:
         # Nothing can be texted to a phone that sent STOP; saying so beats a code that never

@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Annotated, Any
 
 from litestar import Controller, Request, post
-from litestar.params import JSONBody
 from litestar.status_codes import HTTP_200_OK, HTTP_202_ACCEPTED
 
+from api import examples
 from api.deps import AppSettings, DbSession
+from api.openapi import documented, json_body
 from api.schemas import AdminLogin, CodeSent, OtpRequest, OtpVerify, TokenOut
 from api.tokens import Principal, issue_token
 from pools.admins import authenticate_admin
@@ -23,14 +24,23 @@ class AuthController(Controller):
     # sign-in is safe anyway (codes are capped and single-use).
     opt = {"idempotency": False}
 
-    @post("/otp", status_code=HTTP_202_ACCEPTED, summary="Text a sign-in code to a phone")
+    @post(
+        "/otp",
+        status_code=HTTP_202_ACCEPTED,
+        summary="Text a sign-in code to a phone",
+        operation_class=documented(public=True),
+    )
     async def request_code(
         self,
         request: Request[Any, Any, Any],
-        data: JSONBody[OtpRequest],
+        data: Annotated[OtpRequest, json_body(examples.OTP_REQUEST)],
         db_session: DbSession,
         settings: AppSettings,
     ) -> CodeSent:
+        """Six digits, valid for ten minutes and five guesses; at most five codes an hour per
+        phone (429 `too-many-codes` with `Retry-After`). The text is in the worker's chosen
+        language, else `Accept-Language`'s, else the phone country's, else English. The
+        phone signs up on its first sign-in."""
         await send_sign_in_code(
             db_session,
             data.phone,
@@ -40,10 +50,20 @@ class AuthController(Controller):
         await db_session.commit()
         return CodeSent(expires_in=int(CODE_TTL.total_seconds()))
 
-    @post("/otp/verify", status_code=HTTP_200_OK, summary="Exchange a code for a token")
+    @post(
+        "/otp/verify",
+        status_code=HTTP_200_OK,
+        summary="Exchange a code for a token",
+        operation_class=documented(public=True),
+    )
     async def verify_code(
-        self, data: JSONBody[OtpVerify], db_session: DbSession, settings: AppSettings
+        self,
+        data: Annotated[OtpVerify, json_body(examples.OTP_VERIFY)],
+        db_session: DbSession,
+        settings: AppSettings,
     ) -> TokenOut:
+        """The token goes in `Authorization: Bearer <token>` on every other route. A wrong
+        code uses up one of the code's five attempts (`attempts_left` in the problem)."""
         worker = await verify_sign_in_code(
             db_session, data.phone, data.code, secret=settings.secret_key
         )
@@ -53,10 +73,20 @@ class AuthController(Controller):
             expires_in=settings.token_ttl_seconds,
         )
 
-    @post("/admin/login", status_code=HTTP_200_OK, summary="Administrator sign-in")
+    @post(
+        "/admin/login",
+        status_code=HTTP_200_OK,
+        summary="Administrator sign-in",
+        operation_class=documented(public=True),
+    )
     async def admin_login(
-        self, data: JSONBody[AdminLogin], db_session: DbSession, settings: AppSettings
+        self,
+        data: Annotated[AdminLogin, json_body(examples.ADMIN_LOGIN)],
+        db_session: DbSession,
+        settings: AppSettings,
     ) -> TokenOut:
+        """Administrators are created with `mutua admin create`; the token carries their
+        role (`admin` or `operator`, see the README)."""
         admin = await authenticate_admin(db_session, data.email, data.password)
         principal = Principal(kind="admin", id=admin.id, role=admin.role)
         return TokenOut(

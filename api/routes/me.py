@@ -2,19 +2,56 @@
 
 from __future__ import annotations
 
-from typing import Any
+import uuid
+from typing import Annotated, Any, TypeVar
 
 import msgspec
-from litestar import Controller, Request, get, patch
+from litestar import Controller, Request, get, patch, post
 from litestar.di import Provide
-from litestar.params import JSONBody
+from litestar.params import FromPath
+from litestar.status_codes import HTTP_200_OK
 
+from api import examples
 from api.deps import CurrentWorker, DbSession, provide_worker
+from api.openapi import documented, json_body
 from api.routes.pools import membership_out
 from api.schemas import AccountOut, LedgerOut, MembershipOut, MeOut, MeUpdate, TransferOut
 from i18n import choose_language
 from pools import ledger_queries, service
+from pools.leaving import leave_pool
+from pools.ledger_models import LedgerAccount, LedgerTransfer
 from pools.profile import update_profile
+
+T = TypeVar("T")
+
+
+def given(value: T | msgspec.UnsetType) -> T | None:
+    """A field the client sent, or None for one it left out."""
+    return None if isinstance(value, msgspec.UnsetType) else value
+
+
+def account_out(account: LedgerAccount) -> AccountOut:
+    return AccountOut(
+        id=account.id,
+        pool_id=account.pool_id,
+        kind=account.kind,
+        currency=account.currency,
+        balance_minor=account.balance_minor,
+    )
+
+
+def transfer_out(transfer: LedgerTransfer) -> TransferOut:
+    return TransferOut(
+        id=transfer.id,
+        debit_account_id=transfer.debit_account_id,
+        credit_account_id=transfer.credit_account_id,
+        amount_minor=transfer.amount_minor,
+        currency=transfer.currency,
+        reason=transfer.reason,
+        period=transfer.period,
+        reverses_id=transfer.reverses_id,
+        created_at=transfer.created_at,
+    )
 
 
 def me_out(worker: CurrentWorker, accept_language: str | None) -> MeOut:
@@ -41,25 +78,28 @@ class MeController(Controller):
 
     @get("/", summary="The signed-in worker")
     async def me(self, request: Request[Any, Any, Any], worker: CurrentWorker) -> MeOut:
+        """`language` is the one Mutua texts the worker in; `language_chosen` says whether
+        they chose it (else it follows `Accept-Language`, then the phone's country)."""
         return me_out(worker, request.headers.get("accept-language"))
 
-    @patch("/", summary="Change name, language or time zone")
+    @patch("/", summary="Change name, language, time zone, or turn texts off and on")
     async def update_me(
         self,
         request: Request[Any, Any, Any],
-        data: JSONBody[MeUpdate],
+        data: Annotated[MeUpdate, json_body(examples.ME_UPDATE)],
         worker: CurrentWorker,
         db_session: DbSession,
     ) -> MeOut:
-        def given(value: str | msgspec.UnsetType) -> str | None:
-            return None if isinstance(value, msgspec.UnsetType) else value
-
+        """Send only the fields to change; all of them apply or none. A new language is
+        confirmed by a text in it. `sms_opted_out: true` is STOP: no more texts, sign-in
+        codes included, until `false` (or START by SMS), which a text confirms."""
         await update_profile(
             db_session,
             worker,
             name=given(data.name),
             language=given(data.language),
             timezone=given(data.timezone),
+            sms_opted_out=given(data.sms_opted_out),
         )
         await db_session.commit()
         return me_out(worker, request.headers.get("accept-language"))
@@ -68,38 +108,40 @@ class MeController(Controller):
     async def memberships(
         self, worker: CurrentWorker, db_session: DbSession
     ) -> list[MembershipOut]:
+        """Left memberships stay listed, with `left_on`."""
         rows = await service.memberships(db_session, worker.id)
         return [membership_out(member, pool) for member, pool in rows]
 
+    @post(
+        "/memberships/{membership_id:uuid}/leave",
+        status_code=HTTP_200_OK,
+        summary="Leave a pool",
+        operation_class=documented(idempotent=True),
+    )
+    async def leave(
+        self, membership_id: FromPath[uuid.UUID], worker: CurrentWorker, db_session: DbSession
+    ) -> MembershipOut:
+        """End a membership; leaving again is harmless.
+
+        Savings stay the worker's: leaving moves no money, and the savings account keeps its
+        balance (see `GET /v1/me/ledger`), withdrawable as before. Contributions owed for
+        months of membership stay owed; nothing is charged or paid for the month of leaving
+        or later. Joining again with the pool's code makes an active member again. The
+        worker is told by SMS.
+        """
+        member, pool = await leave_pool(db_session, worker, membership_id)
+        await db_session.commit()
+        return membership_out(member, pool)
+
     @get("/ledger", summary="The worker's accounts, balances and recent transfers")
     async def ledger(self, worker: CurrentWorker, db_session: DbSession) -> LedgerOut:
+        """Balances in minor units of each account's currency; the 50 newest transfers
+        (`GET /v1/me/export` has them all)."""
         accounts = await ledger_queries.accounts_for_worker(db_session, worker.id)
         transfers = await ledger_queries.recent_transfers(
             db_session, [account.id for account in accounts], limit=50
         )
         return LedgerOut(
-            accounts=[
-                AccountOut(
-                    id=account.id,
-                    pool_id=account.pool_id,
-                    kind=account.kind,
-                    currency=account.currency,
-                    balance_minor=account.balance_minor,
-                )
-                for account in accounts
-            ],
-            transfers=[
-                TransferOut(
-                    id=transfer.id,
-                    debit_account_id=transfer.debit_account_id,
-                    credit_account_id=transfer.credit_account_id,
-                    amount_minor=transfer.amount_minor,
-                    currency=transfer.currency,
-                    reason=transfer.reason,
-                    period=transfer.period,
-                    reverses_id=transfer.reverses_id,
-                    created_at=transfer.created_at,
-                )
-                for transfer in transfers
-            ],
+            accounts=[account_out(account) for account in accounts],
+            transfers=[transfer_out(transfer) for transfer in transfers],
         )

@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import uuid
+from typing import Annotated
 
 from litestar import Controller, Response, get, post
 from litestar.di import Provide
-from litestar.params import FromPath, JSONBody
+from litestar.params import FromPath
 from litestar.status_codes import HTTP_200_OK, HTTP_201_CREATED
 
+from api import examples
 from api.deps import (
     CurrentAdmin,
     CurrentViewer,
@@ -18,8 +20,21 @@ from api.deps import (
     provide_viewer,
     provide_worker,
 )
-from api.schemas import JoinIn, MemberOut, MembershipOut, MembersOut, PoolIn, PoolOut, RulesOut
+from api.openapi import documented, json_body
+from api.schemas import (
+    GrantIn,
+    JoinIn,
+    MemberOut,
+    MembershipOut,
+    MembersOut,
+    PoolAdministratorOut,
+    PoolIn,
+    PoolOut,
+    RulesOut,
+)
+from core.errors import Forbidden
 from pools import service
+from pools.admins import grant_pool
 from pools.models import Membership, Pool
 from pools.rules import StoredRules
 from pools.viewer import Viewer
@@ -61,10 +76,17 @@ class PoolController(Controller):
         status_code=HTTP_201_CREATED,
         dependencies={"admin": Provide(provide_admin)},
         summary="Create a pool (administrators)",
+        operation_class=documented(idempotent=True),
     )
     async def create_pool(
-        self, data: JSONBody[PoolIn], admin: CurrentAdmin, db_session: DbSession
+        self,
+        data: Annotated[PoolIn, json_body(examples.POOL)],
+        admin: CurrentAdmin,
+        db_session: DbSession,
     ) -> PoolOut:
+        """The creator administers it. A rule left out takes its default, with amounts
+        scaled to the currency (422 `pool-rules-required` where Mutua has no scale for it).
+        `code` is the join code to give members."""
         pool = await service.create_pool(
             db_session,
             admin.id,
@@ -82,10 +104,16 @@ class PoolController(Controller):
         "/join",
         dependencies={"worker": Provide(provide_worker)},
         summary="Join a pool with its code (workers)",
+        operation_class=documented(idempotent=True),
     )
     async def join_pool(
-        self, data: JSONBody[JoinIn], worker: CurrentWorker, db_session: DbSession
+        self,
+        data: Annotated[JoinIn, json_body(examples.JOIN)],
+        worker: CurrentWorker,
+        db_session: DbSession,
     ) -> Response[MembershipOut]:
+        """201 on joining (a welcome text follows), 200 if already a member; a member who
+        left joins again with the same code."""
         member, pool, created = await service.join_pool(db_session, worker, data.code)
         await db_session.commit()
         return Response(
@@ -101,6 +129,7 @@ class PoolController(Controller):
     async def get_pool(
         self, pool_id: FromPath[uuid.UUID], viewer: CurrentViewer, db_session: DbSession
     ) -> PoolOut:
+        """404 for anyone else, so a stranger cannot learn that the pool exists."""
         return pool_out(await service.pool_for_viewer(db_session, viewer, pool_id))
 
 
@@ -109,14 +138,16 @@ class AdminPoolController(Controller):
     tags = ["admin"]
     dependencies = {"admin": Provide(provide_admin)}
 
-    @get("/", summary="Pools this administrator runs")
+    @get("/", summary="Pools this administrator runs (every pool, for an operator)")
     async def list_pools(self, admin: CurrentAdmin, db_session: DbSession) -> list[PoolOut]:
+        """An `admin` sees the pools they created or were granted; an `operator`, all."""
         return [pool_out(pool) for pool in await service.administered_pools(db_session, admin)]
 
     @get("/{pool_id:uuid}/members", summary="A pool's members")
     async def members(
         self, pool_id: FromPath[uuid.UUID], admin: CurrentAdmin, db_session: DbSession
     ) -> MembersOut:
+        """Members who left stay listed, with `left_on`."""
         viewer = Viewer(admin_id=admin.id, is_operator=admin.role == "operator")
         pool, rows = await service.pool_members(db_session, viewer, pool_id)
         return MembersOut(
@@ -133,4 +164,32 @@ class AdminPoolController(Controller):
                 )
                 for member, worker in rows
             ],
+        )
+
+    @post(
+        "/{pool_id:uuid}/administrators",
+        summary="Make an administrator one of the pool's",
+        operation_class=documented(idempotent=True),
+    )
+    async def grant(
+        self,
+        pool_id: FromPath[uuid.UUID],
+        data: Annotated[GrantIn, json_body(examples.GRANT)],
+        admin: CurrentAdmin,
+        db_session: DbSession,
+    ) -> Response[PoolAdministratorOut]:
+        """Operators only: the administrator (created with `mutua admin create`) then sees
+        and runs the pool. 201 when granted, 200 when they already ran it."""
+        if admin.role != "operator":
+            raise Forbidden("only operators grant pools to administrators")
+        granted, pool, created = await grant_pool(db_session, pool_id, data.email)
+        await db_session.commit()
+        return Response(
+            PoolAdministratorOut(
+                pool_id=pool.id,
+                administrator_id=granted.id,
+                email=granted.email,
+                role=granted.role,
+            ),
+            status_code=HTTP_201_CREATED if created else HTTP_200_OK,
         )

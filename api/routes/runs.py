@@ -3,14 +3,16 @@
 from __future__ import annotations
 
 import uuid
-from typing import Any
+from typing import Annotated, Any
 
 from litestar import Controller, Request, get, post
 from litestar.di import Provide
-from litestar.params import FromPath, JSONBody
+from litestar.params import FromPath
 from litestar.status_codes import HTTP_202_ACCEPTED
 
+from api import examples
 from api.deps import CurrentAdmin, DbSession, provide_admin
+from api.openapi import documented, json_body
 from api.run_tasks import start_run_in_background
 from core.clock import utcnow
 from core.periods import Period
@@ -40,12 +42,13 @@ class RunController(Controller):
             "follow it at `GET .../runs/{run_id}`. A month already run is not run again "
             "(the finished run is returned). Takes an `Idempotency-Key`."
         ),
+        operation_class=documented(idempotent=True),
     )
     async def start_run(
         self,
         request: Request[Any, Any, Any],
         pool_id: FromPath[uuid.UUID],
-        data: JSONBody[RunIn],
+        data: Annotated[RunIn, json_body(examples.RUN)],
         admin: CurrentAdmin,
         db_session: DbSession,
     ) -> RunOut:
@@ -60,6 +63,7 @@ class RunController(Controller):
     async def list_runs(
         self, pool_id: FromPath[uuid.UUID], admin: CurrentAdmin, db_session: DbSession
     ) -> RunsOut:
+        """Each with its status, step and totals."""
         return await runs_service.pool_runs(db_session, await _pool(db_session, admin, pool_id))
 
     @get("/runs/{run_id:uuid}", summary="One run: status, step, progress, counts, totals")
@@ -70,6 +74,7 @@ class RunController(Controller):
         admin: CurrentAdmin,
         db_session: DbSession,
     ) -> RunOut:
+        """What `POST .../runs` started, as it stands now."""
         pool = await _pool(db_session, admin, pool_id)
         return await runs_service.pool_run(db_session, pool, run_id)
 
@@ -77,5 +82,6 @@ class RunController(Controller):
     async def health(
         self, pool_id: FromPath[uuid.UUID], admin: CurrentAdmin, db_session: DbSession
     ) -> HealthOut:
+        """Reserve, ruin probability, solved rate, fan chart, flows and arrears."""
         pool = await _pool(db_session, admin, pool_id)
         return await runs_service.pool_health(db_session, pool, utcnow().date())

@@ -8,19 +8,29 @@ from litestar import Request, Response, get
 from litestar.datastructures import State
 from sqlalchemy import text
 
+from api.openapi import documented
 from api.problems import problem
 from api.schemas import HealthOut
 
 
-@get("/health", tags=["system"], summary="The process is up", security=[])
+@get(
+    "/health", tags=["system"], summary="The process is up", operation_class=documented(public=True)
+)
 async def health() -> HealthOut:
+    """Always 200 while the process runs."""
     return HealthOut(status="ok")
 
 
-@get("/ready", tags=["system"], summary="The database answers", security=[])
+@get(
+    "/ready",
+    tags=["system"],
+    summary="The database answers",
+    operation_class=documented(public=True),
+)
 async def ready(
     state: State, request: Request[Any, Any, Any]
 ) -> Response[HealthOut] | Response[dict[str, object]]:
+    """200 when the database answers, else 503 `not-ready`."""
     try:
         async with state.session_factory() as session:
             await session.execute(text("SELECT 1"))
