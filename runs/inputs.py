@@ -117,7 +117,11 @@ async def load_income(
     first = period.shift(-(HISTORY_MONTHS - 1))
     member_workers = (
         select(Membership.worker_id)
-        .where(Membership.pool_id == pool.id, Membership.status == "active")
+        .where(
+            Membership.pool_id == pool.id,
+            Membership.status == "active",
+            Membership.joined_on < period.shift(1).first_day,
+        )
         .scalar_subquery()
     )
     base = (
@@ -222,6 +226,7 @@ def _arrays(
     platforms = tuple(sorted({row[1] for row in rows})) or ("other",)
     p_index = {name: j for j, name in enumerate(platforms)}
     month_of = {str(first.shift(t)): t for t in range(n_t)}
+    rows = [row for row in rows if row[0] in index_of]  # a worker in two pools, say
     count = len(rows)
     w = np.fromiter((index_of[row[0]] for row in rows), dtype=np.int64, count=count)
     p = np.fromiter((p_index[row[1]] for row in rows), dtype=np.int64, count=count)

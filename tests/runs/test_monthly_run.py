@@ -108,3 +108,25 @@ async def test_a_run_that_crashes_anywhere_resumes_and_posts_everything_exactly_
     # One contribution decision and one statement per member: nothing twice, nothing lost.
     assert facts["decisions"]["contribution"] == len(plans)  # type: ignore[index]
     assert facts["messages"]["statement.monthly"] == len(plans)  # type: ignore[index]
+
+
+async def test_a_member_who_joined_after_the_month_is_left_out_of_it(demo: Demo) -> None:
+    from core.clock import utcnow
+    from income.service import record_manual
+    from pools.models import Membership, Worker
+
+    async with demo.sessions() as session:
+        newcomer = Worker(phone_e164="+14155559999", language="es", timezone="UTC")
+        session.add(newcomer)
+        await session.flush()
+        session.add(
+            Membership(pool_id=demo.pool_id, worker_id=newcomer.id, joined_on=utcnow().date())
+        )
+        await session.commit()
+        await record_manual(
+            session, newcomer.id, platform="uber", period=demo.period, amount_minor=45_000,
+            currency="USD",
+        )  # fmt: skip
+        await session.commit()
+    outcome = await MonthlyRunner(demo.sessions, FAST).run(demo.pool_id, demo.period)
+    assert outcome.status == "succeeded" and outcome.run.members_total == 36
