@@ -20,6 +20,7 @@ from litestar.openapi.plugins import SwaggerRenderPlugin
 from litestar.openapi.spec import Components, SecurityScheme
 
 from api.deps import provide_db_session, provide_settings
+from api.edge import check_request
 from api.idempotency import IdempotencyMiddleware
 from api.problems import EXCEPTION_HANDLERS
 from api.routes.auth import AuthController
@@ -30,7 +31,6 @@ from api.routes.pools import AdminPoolController, PoolController
 from api.routes.runs import RunController
 from api.routes.system import health, ready
 from api.run_tasks import stop_runs
-from api.strict_json import refuse_lax_json
 from core.db import create_engine, session_factory
 from core.settings import Settings
 from notifications.dispatcher import OutboxWorker
@@ -103,7 +103,7 @@ def create_app(
         },
         middleware=[DefineMiddleware(cast(Any, IdempotencyMiddleware))],
         exception_handlers=EXCEPTION_HANDLERS,
-        before_request=refuse_lax_json,
+        before_request=check_request,
         after_response=kick_outbox,
         request_max_body_size=settings.max_body_bytes,
         state=State({"settings": settings}),

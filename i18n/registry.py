@@ -184,6 +184,8 @@ PROBLEM_TITLES: dict[str, Message] = {
         msg("problem.http-error", "Request failed"),
         msg("problem.bad-request", "The request could not be read"),
         msg("problem.malformed-json", "The body is not valid JSON"),
+        msg("problem.json-too-deep", "The JSON body is nested too deeply"),
+        msg("problem.control-characters", "The request contains control characters"),
         msg("problem.validation-failed", "The request is not valid"),
         msg("problem.unauthorized", "Sign-in required"),
         msg("problem.forbidden", "Not allowed"),

@@ -37,6 +37,14 @@ def income_without(name: str) -> dict[str, Any]:
     return {key: value for key, value in INCOME.items() if key != name}
 
 
+def nested(depth: int) -> Any:
+    """A value of arrays `depth` deep."""
+    value: Any = []
+    for _ in range(depth - 1):
+        value = [value]
+    return value
+
+
 def pool_body(**changes: Any) -> dict[str, Any]:
     return {"name": "Night Couriers", "currency": "USD", **changes}
 
@@ -246,7 +254,37 @@ CASES = [
     patch_me("traditional Chinese", {"language": "zh-Hant"}, "unsupported-language"),
     patch_me("language null", {"language": None}, "validation-failed"),
     patch_me("blank name", {"name": "   "}, "invalid-name"),
-    patch_me("name with a control character", {"name": "Ana\x00"}, "invalid-name"),
+    # Control characters, NUL above all (PostgreSQL cannot store it), in any text field.
+    patch_me("name with a NUL", {"name": "Ana\x00"}, "control-characters"),
+    patch_me("name with a terminal escape", {"name": "Ana\x1b[31m"}, "control-characters"),
+    patch_me("language with a C1 control", {"language": "es\x85"}, "control-characters"),
+    post_income("NUL in a key", {**INCOME, "platform\x00": "uber"}, 422, "control-characters"),
+    request_code("phone with a NUL", {"phone": "+1415555\x000140"}, "control-characters"),
+    Case(
+        "admin login with a NUL in the email",
+        "POST",
+        "/v1/auth/admin/login",
+        "anonymous",
+        422,
+        "control-characters",
+        json={"email": "a\x00b@example.org", "password": "correct horse battery staple"},
+    ),
+    Case(
+        "join code with a NUL",
+        "POST",
+        "/v1/pools/join",
+        "worker",
+        422,
+        "control-characters",
+        json={"code": "a\x00b"},
+        detail={"field": "code"},
+    ),
+    history("NUL in a query parameter", {"from": "2026-0\x00"}, "control-characters"),
+    # JSON nested deeper than any body of ours: refused before msgspec would give up.
+    raw_income("arrays 2,000 deep", b"[" * 2000 + b"]" * 2000, 422, "json-too-deep"),
+    raw_income("objects 5,000 deep", b'{"a":' * 5000 + b"1" + b"}" * 5000, 422, "json-too-deep"),
+    new_pool("a body 17 levels deep", pool_body(rules=nested(16)), "json-too-deep"),
+    new_pool("16 levels deep is only wrong", pool_body(rules=nested(15)), "validation-failed"),
     patch_me("name too long", {"name": "A" * 201}, "validation-failed"),
     patch_me("phone cannot be changed here", {"phone": "+14155550199"}, "validation-failed"),
     patch_me("opt-out is not set here", {"sms_opted_out": True}, "validation-failed"),
@@ -320,6 +358,17 @@ CASES = [
     Case("token of nobody", "GET", "/v1/me", "ghost", 401, "unauthorized"),
     Case("garbage token", "GET", "/v1/me", "garbage", 401, "unauthorized"),
     Case("not a bearer", "GET", "/v1/me", "basic", 401, "unauthorized"),
+    Case("token with non-ASCII bytes", "GET", "/v1/me", "non-ASCII", 401, "unauthorized"),
+    Case(
+        "token with non-ASCII bytes and an Idempotency-Key",
+        "POST",
+        "/v1/me/income",
+        "non-ASCII",
+        401,
+        "unauthorized",
+        json=INCOME,
+        headers={"Idempotency-Key": "latin-1"},
+    ),
     Case(
         "forged token with a good body",
         "POST",
@@ -351,7 +400,7 @@ def bearer(token: str) -> dict[str, str]:
 
 @dataclass
 class World:
-    headers: dict[str, dict[str, str]]
+    headers: dict[str, dict[str, Any]]
     pool: dict[str, Any]
 
 
@@ -387,6 +436,8 @@ async def make_world(api: Api) -> World:
             "ghost": bearer(issue_token(SECRET, Principal(kind="worker", id=uuid.uuid4()), 3600)),
             "garbage": bearer("not-a-token"),
             "basic": {"Authorization": "Basic d29ya2VyOnNlY3JldA=="},
+            # Latin-1 bytes where a token's ASCII should be.
+            "non-ASCII": {"Authorization": b"Bearer \xe9t\xe9." + signature.encode()},
         },
         pool=pool,
     )
