@@ -16,12 +16,13 @@ from litestar.datastructures import State
 from litestar.di import Provide
 from litestar.middleware import DefineMiddleware
 from litestar.openapi import OpenAPIConfig
-from litestar.openapi.plugins import SwaggerRenderPlugin
 from litestar.openapi.spec import Components, SecurityScheme
 
+from api.client_address import TrustedProxies
 from api.deps import provide_db_session, provide_settings
 from api.edge import check_request
 from api.idempotency import IdempotencyMiddleware
+from api.openapi_ui import PinnedSwaggerUI
 from api.problems import EXCEPTION_HANDLERS
 from api.routes.auth import AuthController
 from api.routes.income import IncomeController
@@ -31,6 +32,7 @@ from api.routes.pools import AdminPoolController, PoolController
 from api.routes.runs import RunController
 from api.routes.system import health, ready
 from api.run_tasks import stop_runs
+from api.security_headers import add_security_headers
 from core.db import create_engine, session_factory
 from core.settings import Settings
 from notifications.dispatcher import OutboxWorker
@@ -105,8 +107,11 @@ def create_app(
         exception_handlers=EXCEPTION_HANDLERS,
         before_request=check_request,
         after_response=kick_outbox,
+        before_send=[add_security_headers],
         request_max_body_size=settings.max_body_bytes,
-        state=State({"settings": settings}),
+        state=State(
+            {"settings": settings, "trusted_proxies": TrustedProxies(settings.trusted_proxies)}
+        ),
         debug=settings.debug,
         openapi_config=OpenAPIConfig(
             title="Mutua",
@@ -116,7 +121,7 @@ def create_app(
                 "Errors are RFC 9457 problem details with a stable `type`."
             ),
             path="/schema",
-            render_plugins=[SwaggerRenderPlugin(path="/")],
+            render_plugins=[PinnedSwaggerUI(path="/")],
             components=Components(
                 security_schemes={
                     "bearer": SecurityScheme(type="http", scheme="bearer", bearer_format="opaque")

@@ -56,7 +56,9 @@ def serve(ctx: click.Context, host: str, port: int, with_scheduler: bool) -> Non
     settings = _settings(ctx)
     click.echo(f"Mutua on http://{host}:{port}  (API docs: http://{host}:{port}/schema)")
     app = create_app(settings, run_scheduler=with_scheduler)
-    uvicorn.run(app, host=host, port=port, log_level="info")
+    # Forwarded headers are read by the app, from MUTUA_TRUSTED_PROXIES only; uvicorn's own
+    # handling would believe them from any local process.
+    uvicorn.run(app, host=host, port=port, log_level="info", proxy_headers=False)
 
 
 @main.command()

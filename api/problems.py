@@ -24,6 +24,7 @@ and the miss is logged, rather than turning an error into a 500.
 from __future__ import annotations
 
 import logging
+import uuid
 from typing import Any
 
 from litestar import MediaType, Request, Response
@@ -38,6 +39,7 @@ from litestar.exceptions import (
 from litestar.status_codes import HTTP_500_INTERNAL_SERVER_ERROR
 
 from core.errors import PROBLEM_BASE, MutuaError
+from core.logs import loggable
 from i18n import UnknownProblemType, choose_language, problem_title
 
 PROBLEM_JSON = "application/problem+json"
@@ -171,12 +173,22 @@ def http_error_handler(
 def unexpected_error_handler(
     request: Request[Any, Any, Any], exc: Exception
 ) -> Response[dict[str, Any]]:
-    logger.exception("unhandled error on %s %s", request.method, request.url.path, exc_info=exc)
+    """A 500 whose `instance` names the log line, which is written without personal data
+    (see `core.logs`): the path carries ids only, and the body is never logged."""
+    error_id = uuid.uuid4().hex
+    logger.error(
+        "unhandled error %s on %s %s\n%s",
+        error_id,
+        request.method,
+        request.url.path,
+        loggable(exc),
+    )
     return problem(
         HTTP_500_INTERNAL_SERVER_ERROR,
         "internal-error",
         "Something went wrong on our side",
         request=request,
+        instance=f"urn:mutua:error:{error_id}",
     )
 
 

@@ -22,9 +22,13 @@ def is_sqlite(url: str) -> bool:
 def create_engine(url: str, **kwargs: Any) -> AsyncEngine:
     """An engine with the per-connection settings Mutua relies on.
 
+    `hide_parameters` keeps bound values (phone numbers, emails, message bodies) out of the
+    text of database errors, which end up in logs.
+
     SQLite enforces foreign keys only when asked, per connection; WAL lets the web process
     read while the monthly run writes; a busy timeout turns lock contention into waiting.
     """
+    kwargs.setdefault("hide_parameters", True)
     if is_sqlite(url):
         database = make_url(url).database
         if database and database != ":memory:":

@@ -6,6 +6,8 @@ apps with different settings can live in one process.
 
 from __future__ import annotations
 
+import ipaddress
+import math
 import os
 import secrets
 from collections.abc import Mapping
@@ -14,6 +16,11 @@ from pathlib import Path
 
 DEFAULT_DATABASE_URL = "sqlite+aiosqlite:///var/mutua.db"
 DEFAULT_SMS_PROVIDER = "file:var/sms-outbox.jsonl"
+_HEX = "0123456789abcdefABCDEF"
+_BASE64 = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/=-_"
+MIN_SECRET_BITS = 256
+"""Entropy a production secret key must carry: 32 random bytes, as
+`python -c 'import secrets; print(secrets.token_urlsafe(32))'` prints."""
 
 
 @dataclass(frozen=True)
@@ -48,6 +55,21 @@ class Settings:
     this long."""
     reminder_days_before_cutoff: int = 3
     """Days before a pool's income cut-off when members who reported nothing are reminded."""
+    trusted_proxies: tuple[str, ...] = ()
+    """Addresses or networks (`10.0.0.0/8`) of the reverse proxies in front of the app.
+    `X-Forwarded-For` is believed only from these, so a client cannot name its own address
+    and escape the per-address limits; empty (the default) believes it from nobody."""
+
+    def __post_init__(self) -> None:
+        for entry in self.trusted_proxies:
+            try:
+                ipaddress.ip_network(entry, strict=False)
+            except ValueError:
+                raise ValueError(
+                    f"MUTUA_TRUSTED_PROXIES: {entry!r} is not an IP address or network"
+                ) from None
+        if not self.database_url.startswith("sqlite"):
+            check_secret_key(self.secret_key)
 
     @classmethod
     def from_env(cls, environ: Mapping[str, str] | None = None) -> Settings:
@@ -74,6 +96,42 @@ class Settings:
             reminder_days_before_cutoff=int(
                 env.get("MUTUA_REMINDER_DAYS_BEFORE_CUTOFF", cls.reminder_days_before_cutoff)
             ),
+            trusted_proxies=tuple(
+                entry.strip()
+                for entry in env.get("MUTUA_TRUSTED_PROXIES", "").split(",")
+                if entry.strip()
+            ),
+        )
+
+
+def secret_key_bits(key: str) -> float:
+    """An estimate of a key's entropy: its length times the bits per character of the
+    smallest usual alphabet (hex, base64, printable ASCII, any byte) holding all of it.
+
+    Random keys are drawn from one of these alphabets, so a real key is estimated about
+    right. A key of fewer than 8 distinct characters (`aaaa…`, `abab…`) is a pattern, not
+    a draw, and is counted by its distinct characters alone.
+    """
+    distinct = set(key)
+    if len(distinct) < 8:
+        return len(key) * math.log2(len(distinct)) if len(distinct) > 1 else 0.0
+    if distinct <= set(_HEX):
+        alphabet = 16
+    elif distinct <= set(_BASE64):
+        alphabet = 64
+    elif key.isascii() and key.isprintable():
+        alphabet = 95
+    else:
+        alphabet = 256
+    return len(key.encode()) * math.log2(alphabet)
+
+
+def check_secret_key(key: str) -> None:
+    """Refuse a production key an attacker could guess: it signs every access token."""
+    if secret_key_bits(key) < MIN_SECRET_BITS:
+        raise ValueError(
+            f"MUTUA_SECRET_KEY must carry at least {MIN_SECRET_BITS // 8} random bytes; make "
+            "one with: python -c 'import secrets; print(secrets.token_urlsafe(32))'"
         )
 
 
@@ -88,6 +146,8 @@ def _local_secret(database_url: str) -> str:
     path = Path("var/secret.key")
     if not path.exists():
         path.parent.mkdir(parents=True, exist_ok=True)
-        path.write_text(secrets.token_urlsafe(48))
-        path.chmod(0o600)
+        # Created owner-only from the first byte, not chmod-ed after being written.
+        descriptor = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        with os.fdopen(descriptor, "w") as handle:
+            handle.write(secrets.token_urlsafe(48))
     return path.read_text().strip()

@@ -23,7 +23,7 @@ def run(database_url: str, *args: str) -> tuple[int, str]:
         list(args),
         env={
             "MUTUA_DATABASE_URL": database_url,
-            "MUTUA_SECRET_KEY": "cli-test-secret",
+            "MUTUA_SECRET_KEY": "cli-test-secret-0123456789-abcdefghijklmnopqrstuvwxyz",
             "MUTUA_SMS_PROVIDER": "memory",
         },
         catch_exceptions=False,
