@@ -106,6 +106,10 @@ def _respond(
     headers = {"Content-Language": language}
     if request is not None:
         headers["Vary"] = "Accept-Language"
+    retry_after = extra.get("retry_after_seconds")
+    if isinstance(retry_after, int) and not isinstance(retry_after, bool):
+        # The same wait as the body says, where HTTP clients and proxies look for it.
+        headers["Retry-After"] = str(max(retry_after, 1))
     return Response(content=body, status_code=status, media_type=PROBLEM_JSON, headers=headers)
 
 

@@ -55,6 +55,16 @@ class Settings:
     this long."""
     reminder_days_before_cutoff: int = 3
     """Days before a pool's income cut-off when members who reported nothing are reminded."""
+    admin_login_failures_per_client: int = 5
+    """Failed administrator sign-ins allowed on one account from one client address in 15
+    minutes; then that client gets 429 (with Retry-After) until the window ends."""
+    admin_login_failures_per_address: int = 20
+    """Failed administrator sign-ins allowed from one client address, over all accounts,
+    in 15 minutes."""
+    admin_login_failures_per_account: int = 50
+    """Failed sign-ins allowed on one administrator account from all addresses together in
+    15 minutes; addresses the administrator signed in from lately are exempt, so a spread
+    out guesser cannot lock them out."""
     trusted_proxies: tuple[str, ...] = ()
     """Addresses or networks (`10.0.0.0/8`) of the reverse proxies in front of the app.
     `X-Forwarded-For` is believed only from these, so a client cannot name its own address
@@ -80,7 +90,7 @@ class Settings:
             database_url=database_url,
             secret_key=secret,
             sms_provider=env.get("MUTUA_SMS_PROVIDER", DEFAULT_SMS_PROVIDER),
-            token_ttl_seconds=int(env.get("MUTUA_TOKEN_TTL_SECONDS", cls.token_ttl_seconds)),
+            token_ttl_seconds=_int(env, "MUTUA_TOKEN_TTL_SECONDS", cls.token_ttl_seconds),
             debug=env.get("MUTUA_DEBUG", "").lower() in {"1", "true", "yes"},
             run_chunk_size=int(env.get("MUTUA_RUN_CHUNK_SIZE", cls.run_chunk_size)),
             model_max_age_months=int(
@@ -96,12 +106,33 @@ class Settings:
             reminder_days_before_cutoff=int(
                 env.get("MUTUA_REMINDER_DAYS_BEFORE_CUTOFF", cls.reminder_days_before_cutoff)
             ),
+            admin_login_failures_per_client=_int(env, "MUTUA_ADMIN_LOGIN_FAILURES_PER_CLIENT", 5),
+            admin_login_failures_per_address=_int(
+                env, "MUTUA_ADMIN_LOGIN_FAILURES_PER_ADDRESS", 20
+            ),
+            admin_login_failures_per_account=_int(
+                env, "MUTUA_ADMIN_LOGIN_FAILURES_PER_ACCOUNT", 50
+            ),
             trusted_proxies=tuple(
                 entry.strip()
                 for entry in env.get("MUTUA_TRUSTED_PROXIES", "").split(",")
                 if entry.strip()
             ),
         )
+
+
+def _int(env: Mapping[str, str], name: str, default: int) -> int:
+    """A whole number of at least 1 from the environment, or a start-up error naming it."""
+    raw = env.get(name)
+    if raw is None or not raw.strip():
+        return default
+    try:
+        value = int(raw)
+    except ValueError:
+        raise ValueError(f"{name} must be a whole number, got {raw!r}") from None
+    if value < 1:
+        raise ValueError(f"{name} must be at least 1, got {value}")
+    return value
 
 
 def secret_key_bits(key: str) -> float:

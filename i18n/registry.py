@@ -220,6 +220,7 @@ PROBLEM_TITLES: dict[str, Message] = {
         ),
         msg("problem.too-many-codes", "Too many sign-in codes for this phone; try again later"),
         msg("problem.invalid-credentials", "Email or password is wrong"),
+        msg("problem.too-many-login-attempts", "Too many sign-in attempts; try again later"),
         msg("problem.join-code-not-found", "No pool has that join code"),
         msg("problem.membership-suspended", "Your membership of this pool is suspended"),
         msg("problem.invalid-timezone", "The time zone is not a known IANA zone"),

@@ -25,6 +25,11 @@ class SmsOptedOut(Conflict):
     title = "This phone has stopped our texts; text START to get them again"
 
 
+class TooManyLoginAttempts(RateLimited):
+    slug = "too-many-login-attempts"
+    title = "Too many sign-in attempts; try again later"
+
+
 class InvalidCredentials(Unauthorized):
     slug = "invalid-credentials"
     title = "Email or password is wrong"

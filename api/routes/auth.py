@@ -8,10 +8,11 @@ from litestar import Controller, Request, post
 from litestar.params import JSONBody
 from litestar.status_codes import HTTP_200_OK, HTTP_202_ACCEPTED
 
+from api.client_address import client_of
 from api.deps import AppSettings, DbSession
 from api.schemas import AdminLogin, CodeSent, OtpRequest, OtpVerify, TokenOut
 from api.tokens import Principal, issue_token
-from pools.admins import authenticate_admin
+from pools.admins import LoginLimits, authenticate_admin
 from pools.signin import CODE_TTL, send_sign_in_code, verify_sign_in_code
 
 
@@ -55,9 +56,24 @@ class AuthController(Controller):
 
     @post("/admin/login", status_code=HTTP_200_OK, summary="Administrator sign-in")
     async def admin_login(
-        self, data: JSONBody[AdminLogin], db_session: DbSession, settings: AppSettings
+        self,
+        request: Request[Any, Any, Any],
+        data: JSONBody[AdminLogin],
+        db_session: DbSession,
+        settings: AppSettings,
     ) -> TokenOut:
-        admin = await authenticate_admin(db_session, data.email, data.password)
+        admin = await authenticate_admin(
+            db_session,
+            data.email,
+            data.password,
+            secret=settings.secret_key,
+            client=client_of(request),
+            limits=LoginLimits(
+                per_client=settings.admin_login_failures_per_client,
+                per_address=settings.admin_login_failures_per_address,
+                per_account=settings.admin_login_failures_per_account,
+            ),
+        )
         principal = Principal(kind="admin", id=admin.id, role=admin.role)
         return TokenOut(
             token=issue_token(settings.secret_key, principal, settings.token_ttl_seconds),

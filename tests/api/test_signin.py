@@ -3,18 +3,31 @@ worker's own profile (name, language, time zone)."""
 
 from __future__ import annotations
 
+import asyncio
 import hashlib
+import statistics
+import time
 from datetime import timedelta
 from typing import Any
 
+import httpx
 from sqlalchemy import func, select, update
 
 from core.clock import utcnow
 from core.phones import normalize_phone
 from i18n.render import render_sms
+from pools.admins import create_admin
 from pools.models import SignInCode, Worker
 from pools.signin import hash_code
-from tests.api.conftest import ADMIN_PASSWORD, SECRET, Api, assert_problem
+from tests.api.conftest import (
+    ADMIN_PASSWORD,
+    SECRET,
+    Api,
+    LiveApi,
+    Serve,
+    assert_problem,
+    gather_all,
+)
 
 US_PHONE = "+14155550181"
 MX_PHONE = "+525512345678"
@@ -263,3 +276,106 @@ async def test_a_phone_that_stopped_our_texts_is_told_to_text_start(api: Api) ->
     await api.deliver()
     assert len(api.sms.sent) == sent_before
     assert len(await codes_of(api, US_PHONE)) == 1  # no new code was made for nobody to get
+
+
+async def _login(client: httpx.AsyncClient, email: str, password: str) -> httpx.Response:
+    return await client.post("/v1/auth/admin/login", json={"email": email, "password": password})
+
+
+async def _new_admin(live: LiveApi, email: str) -> None:
+    async with live.db() as session:
+        await create_admin(session, email, ADMIN_PASSWORD)
+        await session.commit()
+
+
+def assert_wait(response: httpx.Response, slug: str, longest: int) -> None:
+    """A 429 of this type that says, in the header and the body, how long to wait."""
+    problem = assert_problem(response, 429, slug)
+    wait = int(response.headers["retry-after"])
+    assert 1 <= wait <= longest
+    assert problem["retry_after_seconds"] == wait
+
+
+async def test_a_password_guesser_is_stopped_and_the_administrator_still_signs_in(
+    serve: Serve,
+) -> None:
+    async with serve() as live, live.client("198.51.100.1") as guesser:
+        await _new_admin(live, "coop@example.org")
+        for _ in range(5):
+            assert_problem(
+                await _login(guesser, "coop@example.org", "x" * 1024), 401, "invalid-credentials"
+            )
+        refused = await _login(guesser, "coop@example.org", "x" * 1024)
+        assert_wait(refused, "too-many-login-attempts", 15 * 60)
+        # From the guesser's address not even the right password is checked any more...
+        right = await _login(guesser, "coop@example.org", ADMIN_PASSWORD)
+        assert_wait(right, "too-many-login-attempts", 15 * 60)
+        # ...while the administrator, elsewhere, signs in as always.
+        async with live.client("203.0.113.7") as administrator:
+            signed_in = await _login(administrator, "coop@example.org", ADMIN_PASSWORD)
+            assert signed_in.status_code == 200, signed_in.text
+
+
+async def test_guesses_at_once_are_all_counted(serve: Serve) -> None:
+    async with serve() as live, live.client("198.51.100.2") as guesser:
+        await _new_admin(live, "coop@example.org")
+        answers = await gather_all(
+            *(_login(guesser, "coop@example.org", f"guess {i}") for i in range(16))
+        )
+        statuses = sorted(response.status_code for response in answers)
+        assert statuses == [401] * 5 + [429] * 11
+
+
+async def test_one_address_guessing_across_accounts_is_stopped(serve: Serve) -> None:
+    async with (
+        serve(admin_login_failures_per_address=6) as live,
+        live.client("198.51.100.3") as sprayer,
+    ):
+        for i in range(6):
+            answer = await _login(sprayer, f"admin{i}@example.org", "password123")
+            assert_problem(answer, 401, "invalid-credentials")
+        assert_wait(
+            await _login(sprayer, "admin9@example.org", "password123"),
+            "too-many-login-attempts",
+            15 * 60,
+        )
+
+
+async def test_guessers_on_many_addresses_cannot_lock_out_the_administrators_own(
+    serve: Serve,
+) -> None:
+    async with serve(admin_login_failures_per_account=4) as live:
+        await _new_admin(live, "coop@example.org")
+        async with live.client("203.0.113.8") as home:
+            assert (await _login(home, "coop@example.org", ADMIN_PASSWORD)).status_code == 200
+        for i in range(4):  # one guess each from four addresses: under every per-client limit
+            async with live.client(f"198.51.100.{10 + i}") as guesser:
+                answer = await _login(guesser, "coop@example.org", "guess")
+                assert_problem(answer, 401, "invalid-credentials")
+        async with live.client("198.51.100.20") as guesser:
+            answer = await _login(guesser, "coop@example.org", "guess")
+            assert_wait(answer, "too-many-login-attempts", 15 * 60)
+        # The account is closed to new addresses for the rest of the window, not to home.
+        async with live.client("203.0.113.8") as home:
+            assert (await _login(home, "coop@example.org", ADMIN_PASSWORD)).status_code == 200
+
+
+async def test_checking_passwords_leaves_the_server_free_to_answer(serve: Serve) -> None:
+    """A password check costs ~300 ms of CPU; a flood of them must not stall other requests."""
+    async with (
+        serve(admin_login_failures_per_client=1000, admin_login_failures_per_address=1000) as live,
+        live.client("198.51.100.30") as guesser,
+        live.client() as monitor,
+    ):
+        flood = asyncio.gather(
+            *(_login(guesser, "coop@example.org", "x" * 1024) for _ in range(16))
+        )
+        latencies = []
+        while not flood.done():
+            started = time.perf_counter()
+            assert (await monitor.get("/health")).status_code == 200
+            latencies.append(time.perf_counter() - started)
+            await asyncio.sleep(0.02)
+        assert {response.status_code for response in await flood} == {401}
+    assert len(latencies) >= 5
+    assert statistics.median(latencies) < 0.15, latencies

@@ -53,5 +53,5 @@ def test_trusted_proxies_are_a_comma_separated_list_of_addresses_and_networks() 
 
 
 def test_a_trusted_proxy_that_is_not_an_address_is_refused() -> None:
-    with pytest.raises(ValueError, match="'proxy.internal' is not an IP address"):
+    with pytest.raises(ValueError, match=r"'proxy\.internal' is not an IP address"):
         Settings.from_env({"MUTUA_SECRET_KEY": "dev", "MUTUA_TRUSTED_PROXIES": "proxy.internal"})
