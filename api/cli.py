@@ -165,6 +165,29 @@ def run_month(
     ctx.exit(code)
 
 
+@main.command("refusals")
+@click.option("--hours", default=24, show_default=True, type=click.IntRange(1, 24 * 31))
+@click.pass_context
+def refusals(ctx: click.Context, hours: int) -> None:
+    """Sign-in codes refused by the limits, by reason, over the last hours (SMS pumping shows
+    here first: many per-address or number-type refusals)."""
+    from datetime import timedelta
+
+    from core.clock import utcnow
+    from core.ratelimit import counts_since, window_of
+    from pools.signin import REFUSALS
+
+    since, _ = window_of(REFUSALS, utcnow() - timedelta(hours=hours))
+
+    async def work(session: Any) -> Any:
+        return await counts_since(session, REFUSALS.bucket, since)
+
+    counts = asyncio.run(_in_session(_settings(ctx), work))
+    click.echo(f"sign-in codes refused in the last {hours} h:")
+    for reason in ("number-type", "per-address", "per-phone", "hourly-budget"):
+        click.echo(f"  {reason:14} {counts.get(f'{REFUSALS.bucket}:{reason}', 0)}")
+
+
 @main.group()
 def admin() -> None:
     """Administrators."""

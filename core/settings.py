@@ -65,6 +65,13 @@ class Settings:
     """Failed sign-ins allowed on one administrator account from all addresses together in
     15 minutes; addresses the administrator signed in from lately are exempt, so a spread
     out guesser cannot lock them out."""
+    sign_in_codes_per_address: int = 20
+    """Sign-in codes sent per hour, to any numbers, at the request of one client address (an
+    IPv6 client counts by its /64). Mobile networks put many people behind one address, so
+    this is a ceiling against SMS pumping, not a per-person allowance."""
+    sign_in_codes_per_hour: int = 1000
+    """Sign-in codes sent per hour in all: the most a burst of SMS pumping can cost. Past it
+    sign-in answers 503 with Retry-After until the hour turns."""
     trusted_proxies: tuple[str, ...] = ()
     """Addresses or networks (`10.0.0.0/8`) of the reverse proxies in front of the app.
     `X-Forwarded-For` is believed only from these, so a client cannot name its own address
@@ -113,6 +120,8 @@ class Settings:
             admin_login_failures_per_account=_int(
                 env, "MUTUA_ADMIN_LOGIN_FAILURES_PER_ACCOUNT", 50
             ),
+            sign_in_codes_per_address=_int(env, "MUTUA_SIGN_IN_CODES_PER_ADDRESS", 20),
+            sign_in_codes_per_hour=_int(env, "MUTUA_SIGN_IN_CODES_PER_HOUR", 1000),
             trusted_proxies=tuple(
                 entry.strip()
                 for entry in env.get("MUTUA_TRUSTED_PROXIES", "").split(",")

@@ -219,6 +219,15 @@ PROBLEM_TITLES: dict[str, Message] = {
             "This phone has stopped our texts; text START to get them again",
         ),
         msg("problem.too-many-codes", "Too many sign-in codes for this phone; try again later"),
+        msg(
+            "problem.too-many-codes-from-address",
+            "Too many sign-in codes asked for from this network; try again later",
+        ),
+        msg(
+            "problem.sign-in-busy",
+            "We are sending too many sign-in codes right now; try again soon",
+        ),
+        msg("problem.phone-not-textable", "We do not send texts to this kind of number"),
         msg("problem.invalid-credentials", "Email or password is wrong"),
         msg("problem.too-many-login-attempts", "Too many sign-in attempts; try again later"),
         msg("problem.join-code-not-found", "No pool has that join code"),

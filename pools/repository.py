@@ -101,6 +101,17 @@ async def codes_sent_since(session: AsyncSession, phone_e164: str, since: dateti
     return int(await session.scalar(query) or 0)
 
 
+async def oldest_code_since(
+    session: AsyncSession, phone_e164: str, since: datetime
+) -> datetime | None:
+    """When the oldest code still counted against the phone's hourly cap was made."""
+    query = select(func.min(SignInCode.created_at)).where(
+        SignInCode.phone_e164 == phone_e164, SignInCode.created_at >= since
+    )
+    oldest: datetime | None = await session.scalar(query)
+    return oldest
+
+
 async def newest_code_for_update(session: AsyncSession, phone_e164: str) -> SignInCode | None:
     """The newest code sent to a phone, locked: sending a new code retires the older ones,
     and two guesses at once cannot both pass the attempt limit."""

@@ -13,7 +13,7 @@ from api.deps import AppSettings, DbSession
 from api.schemas import AdminLogin, CodeSent, OtpRequest, OtpVerify, TokenOut
 from api.tokens import Principal, issue_token
 from pools.admins import LoginLimits, authenticate_admin
-from pools.signin import CODE_TTL, send_sign_in_code, verify_sign_in_code
+from pools.signin import CODE_TTL, CodeLimits, send_sign_in_code, verify_sign_in_code
 
 
 class AuthController(Controller):
@@ -37,6 +37,11 @@ class AuthController(Controller):
             data.phone,
             secret=settings.secret_key,
             accept_language=request.headers.get("accept-language"),
+            client=client_of(request),
+            limits=CodeLimits(
+                per_address=settings.sign_in_codes_per_address,
+                per_hour=settings.sign_in_codes_per_hour,
+            ),
         )
         await db_session.commit()
         return CodeSent(expires_in=int(CODE_TTL.total_seconds()))

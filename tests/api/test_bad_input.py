@@ -167,6 +167,11 @@ CASES = [
     request_code("phone as a number", {"phone": 14155550140}, "validation-failed"),
     request_code("phone longer than any", {"phone": "+1" + "4" * 40}, "validation-failed"),
     request_code("no phone", {}, "validation-failed"),
+    # Numbers SMS pumping pays on: valid, but no worker's phone.
+    request_code("a US premium-rate number", {"phone": "+19002345678"}, "phone-not-textable"),
+    request_code("a UK premium-rate number", {"phone": "+449012345678"}, "phone-not-textable"),
+    request_code("a French shared-cost number", {"phone": "+33884012345"}, "phone-not-textable"),
+    request_code("a Spanish shared-cost number", {"phone": "+34901123456"}, "phone-not-textable"),
     Case(
         "verify with a bad phone",
         "POST",

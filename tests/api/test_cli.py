@@ -90,3 +90,11 @@ def test_admin_create_refuses_weak_passwords_and_duplicates(database_url: str) -
     assert code == 0, output
     code, output = run(database_url, *strong)
     assert code != 0 and "exists" in output
+
+
+def test_refusals_are_listed_by_reason(database_url: str) -> None:
+    code, output = run(database_url, "refusals", "--hours", "2")
+    assert code == 0, output
+    assert "refused in the last 2 h" in output
+    for reason in ("number-type", "per-address", "per-phone", "hourly-budget"):
+        assert reason in output
