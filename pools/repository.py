@@ -49,11 +49,16 @@ async def is_pool_admin(session: AsyncSession, pool_id: uuid.UUID, admin_id: uui
 
 
 async def membership(
-    session: AsyncSession, pool_id: uuid.UUID, worker_id: uuid.UUID
+    session: AsyncSession, pool_id: uuid.UUID, worker_id: uuid.UUID, *, for_update: bool = False
 ) -> Membership | None:
-    return await session.scalar(
-        select(Membership).where(Membership.pool_id == pool_id, Membership.worker_id == worker_id)
+    """The worker's membership of the pool; `for_update` locks it against a concurrent
+    rejoin or leave."""
+    query = select(Membership).where(
+        Membership.pool_id == pool_id, Membership.worker_id == worker_id
     )
+    if for_update:
+        query = query.with_for_update()
+    return await session.scalar(query.execution_options(populate_existing=True))
 
 
 async def memberships_of_worker(

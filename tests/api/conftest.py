@@ -110,6 +110,30 @@ class LiveApi:
     async def deliver(self) -> None:
         await dispatch_pending(self.db, self.sms)
 
+    async def worker_headers(self, phone: str) -> dict[str, str]:
+        async with self.client() as client:
+            response = await client.post("/v1/auth/otp", json={"phone": phone})
+            assert response.status_code == 202, response.text
+            await self.deliver()
+            sent = self.sms.last_to(phone)
+            assert sent is not None
+            match = re.search(r"\b(\d{6})\b", sent.body)
+            assert match, sent.body
+            body = {"phone": phone, "code": match.group(1)}
+            response = await client.post("/v1/auth/otp/verify", json=body)
+            assert response.status_code == 200, response.text
+            return {"Authorization": f"Bearer {response.json()['token']}"}
+
+    async def admin_headers(self, email: str) -> dict[str, str]:
+        async with self.db() as session:
+            await create_admin(session, email, ADMIN_PASSWORD)
+            await session.commit()
+        async with self.client() as client:
+            login = {"email": email, "password": ADMIN_PASSWORD}
+            response = await client.post("/v1/auth/admin/login", json=login)
+            assert response.status_code == 200, response.text
+            return {"Authorization": f"Bearer {response.json()['token']}"}
+
 
 Serve = Callable[..., AbstractAsyncContextManager[LiveApi]]
 
