@@ -7,6 +7,7 @@ of their own against their own databases and providers.
 from __future__ import annotations
 
 import asyncio
+import gc
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from typing import Any, cast
@@ -73,6 +74,9 @@ def create_app(
                     )
                 )
             )
+        # Everything made while starting lives as long as the process: moved out of the
+        # collector's sight, a full collection no longer pauses requests to walk it all.
+        gc.freeze()
         try:
             yield
         finally:

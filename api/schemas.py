@@ -152,11 +152,6 @@ class MemberOut(msgspec.Struct, kw_only=True):
     left_on: date | None
 
 
-class MembersOut(msgspec.Struct, kw_only=True):
-    pool_id: uuid.UUID
-    members: list[MemberOut]
-
-
 class IncomeIn(Strict):
     platform: Annotated[str, msgspec.Meta(min_length=1, max_length=32)]
     month: Period
@@ -179,11 +174,6 @@ class MonthTotalOut(msgspec.Struct, kw_only=True):
     currency: str
     total_minor: int
     by_platform: dict[str, int]
-
-
-class IncomeOut(msgspec.Struct, kw_only=True):
-    records: list[IncomeRecordOut]
-    months: list[MonthTotalOut]
 
 
 class CsvImportOut(msgspec.Struct, kw_only=True):
@@ -211,11 +201,6 @@ class TransferOut(msgspec.Struct, kw_only=True):
     period: str | None
     reverses_id: uuid.UUID | None
     created_at: datetime
-
-
-class LedgerOut(msgspec.Struct, kw_only=True):
-    accounts: list[AccountOut]
-    transfers: list[TransferOut]
 
 
 class HealthOut(msgspec.Struct, kw_only=True):

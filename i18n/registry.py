@@ -210,6 +210,7 @@ PROBLEM_TITLES: dict[str, Message] = {
         msg("problem.unknown-currency", "The currency is not a known ISO 4217 code"),
         msg("problem.invalid-period", "The month is not valid"),
         msg("problem.invalid-period-range", "The month range is not valid"),
+        msg("problem.invalid-cursor", "The page cursor is not valid"),
         msg("problem.invalid-phone", "The phone number is not valid"),
         msg("problem.unsupported-language", "The language is not supported"),
         msg("problem.invalid-code", "The sign-in code is wrong or has expired"),

@@ -85,6 +85,55 @@ async def members_of_pool(
     return [(row[0], row[1]) for row in rows]
 
 
+async def memberships_page(
+    session: AsyncSession, worker_id: uuid.UUID, after: uuid.UUID | None, limit: int
+) -> list[tuple[Membership, Pool]]:
+    """Up to `limit` of the worker's memberships after the one with id `after`, oldest
+    first (ids are time-ordered UUIDv7)."""
+    query = (
+        select(Membership, Pool)
+        .join(Pool, Pool.id == Membership.pool_id)
+        .where(Membership.worker_id == worker_id)
+        .order_by(Membership.id)
+        .limit(limit)
+    )
+    if after is not None:
+        query = query.where(Membership.id > after)
+    return [(row[0], row[1]) for row in await session.execute(query)]
+
+
+async def members_page(
+    session: AsyncSession, pool_id: uuid.UUID, after: uuid.UUID | None, limit: int
+) -> list[tuple[Membership, Worker]]:
+    """Up to `limit` of the pool's memberships after the one with id `after`, oldest first."""
+    query = (
+        select(Membership, Worker)
+        .join(Worker, Worker.id == Membership.worker_id)
+        .where(Membership.pool_id == pool_id)
+        .order_by(Membership.id)
+        .limit(limit)
+    )
+    if after is not None:
+        query = query.where(Membership.id > after)
+    return [(row[0], row[1]) for row in await session.execute(query)]
+
+
+async def pools_page(
+    session: AsyncSession, admin_id: uuid.UUID, after: uuid.UUID | None, limit: int
+) -> list[Pool]:
+    """Up to `limit` of the pools the administrator runs after the pool `after`, oldest first."""
+    query = (
+        select(Pool)
+        .join(PoolAdministrator, PoolAdministrator.pool_id == Pool.id)
+        .where(PoolAdministrator.administrator_id == admin_id)
+        .order_by(Pool.id)
+        .limit(limit)
+    )
+    if after is not None:
+        query = query.where(Pool.id > after)
+    return list(await session.scalars(query))
+
+
 async def pools_of_admin(session: AsyncSession, admin_id: uuid.UUID) -> Sequence[Pool]:
     rows = await session.scalars(
         select(Pool)

@@ -181,3 +181,27 @@ async def pool_members(
 
 async def administered_pools(session: AsyncSession, admin: Administrator) -> Sequence[Pool]:
     return await repository.pools_of_admin(session, admin.id)
+
+
+async def memberships_page(
+    session: AsyncSession, worker_id: uuid.UUID, *, after: uuid.UUID | None, limit: int
+) -> Sequence[tuple[Membership, Pool]]:
+    return await repository.memberships_page(session, worker_id, after, limit)
+
+
+async def pool_members_page(
+    session: AsyncSession,
+    viewer: Viewer,
+    pool_id: uuid.UUID,
+    *,
+    after: uuid.UUID | None,
+    limit: int,
+) -> tuple[Pool, Sequence[tuple[Membership, Worker]]]:
+    pool = await administered_pool(session, viewer, pool_id)
+    return pool, await repository.members_page(session, pool.id, after, limit)
+
+
+async def administered_pools_page(
+    session: AsyncSession, admin: Administrator, *, after: uuid.UUID | None, limit: int
+) -> Sequence[Pool]:
+    return await repository.pools_page(session, admin.id, after, limit)

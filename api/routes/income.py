@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import uuid
 from typing import Annotated, Any
 
 from litestar import Controller, Request, Response, get, post
@@ -11,7 +12,16 @@ from litestar.status_codes import HTTP_200_OK, HTTP_201_CREATED
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from api.deps import CurrentWorker, DbSession, provide_worker
-from api.schemas import CsvImportOut, IncomeIn, IncomeOut, IncomeRecordOut, MonthTotalOut
+from api.paging import (
+    DEFAULT_LIMIT,
+    Page,
+    PageCursor,
+    PageLimit,
+    decode_cursor,
+    encode_cursor,
+    page_of,
+)
+from api.schemas import CsvImportOut, IncomeIn, IncomeRecordOut, MonthTotalOut
 from core.errors import ValidationFailed
 from core.money import normalize_currency
 from core.periods import Period
@@ -20,6 +30,10 @@ from income.models import IncomeRecord
 from pools import service as pools
 
 CSV_MEDIA_TYPES = ("text/csv", "application/csv", "text/plain", "application/octet-stream")
+
+
+def _month_text(text: str) -> str:
+    return str(Period.parse(text))
 
 
 def record_out(record: IncomeRecord) -> IncomeRecordOut:
@@ -99,34 +113,65 @@ class IncomeController(Controller):
             months=result.periods,
         )
 
-    @get("/", summary="Income by month, optionally within a range of months")
+    @get("/", summary="The worker's income records, by month, optionally within a range")
     async def history(
         self,
         worker: CurrentWorker,
         db_session: DbSession,
         from_month: Annotated[str | None, QueryParameter(name="from", max_length=7)] = None,
         to_month: Annotated[str | None, QueryParameter(name="to", max_length=7)] = None,
-    ) -> IncomeOut:
-        summary = await income.list_income(
+        limit: PageLimit = DEFAULT_LIMIT,
+        cursor: PageCursor = None,
+    ) -> Page[IncomeRecordOut]:
+        after = decode_cursor(cursor, "income", (_month_text, uuid.UUID))
+        rows = await income.records_page(
             db_session,
             worker.id,
             from_period=Period.parse(from_month) if from_month else None,
             to_period=Period.parse(to_month) if to_month else None,
+            after=(after[0], after[1]) if after else None,
+            limit=limit + 1,
+        )
+        return page_of(rows, limit, "income", lambda r: (r.period, str(r.id)), record_out)
+
+    @get("/months", summary="The worker's income totals by month, optionally within a range")
+    async def months(
+        self,
+        worker: CurrentWorker,
+        db_session: DbSession,
+        from_month: Annotated[str | None, QueryParameter(name="from", max_length=7)] = None,
+        to_month: Annotated[str | None, QueryParameter(name="to", max_length=7)] = None,
+        limit: PageLimit = DEFAULT_LIMIT,
+        cursor: PageCursor = None,
+    ) -> Page[MonthTotalOut]:
+        """Each month in each currency the worker earned in, with its figure per platform (a
+        month's manual entry for a platform stands for it; imported lines add up otherwise).
+        A page holds `limit` whole months."""
+        after = decode_cursor(cursor, "income-months", (_month_text,))
+        found = await income.months_page(
+            db_session,
+            worker.id,
+            from_period=Period.parse(from_month) if from_month else None,
+            to_period=Period.parse(to_month) if to_month else None,
+            after=after[0] if after else None,
+            limit=limit,
         )
         by_platform: dict[tuple[str, str], dict[str, int]] = {}
-        for figure in summary.by_platform:
+        for figure in found.by_platform:
             by_platform.setdefault((figure.period, figure.currency), {})[figure.platform] = (
                 figure.amount_minor
             )
-        return IncomeOut(
-            records=[record_out(record) for record in summary.records],
-            months=[
-                MonthTotalOut(
-                    month=total.period,
-                    currency=total.currency,
-                    total_minor=total.amount_minor,
-                    by_platform=by_platform.get((total.period, total.currency), {}),
-                )
-                for total in summary.by_month
-            ],
+        items = [
+            MonthTotalOut(
+                month=total.period,
+                currency=total.currency,
+                total_minor=total.amount_minor,
+                by_platform=by_platform.get((total.period, total.currency), {}),
+            )
+            for total in found.by_month
+        ]
+        last = found.periods[-1] if found.more and found.periods else None
+        return Page(
+            items=items,
+            next_cursor=encode_cursor("income-months", [last]) if last else None,
         )

@@ -1,7 +1,8 @@
-"""The signed-in worker's own things: profile, memberships and ledger."""
+"""The signed-in worker's own things: profile, memberships, accounts and ledger."""
 
 from __future__ import annotations
 
+import uuid
 from typing import Any
 
 import msgspec
@@ -10,10 +11,20 @@ from litestar.di import Provide
 from litestar.params import JSONBody
 
 from api.deps import CurrentWorker, DbSession, provide_worker
+from api.paging import (
+    DEFAULT_LIMIT,
+    Page,
+    PageCursor,
+    PageLimit,
+    aware_datetime,
+    decode_cursor,
+    page_of,
+)
 from api.routes.pools import membership_out
-from api.schemas import AccountOut, LedgerOut, MembershipOut, MeOut, MeUpdate, TransferOut
+from api.schemas import AccountOut, MembershipOut, MeOut, MeUpdate, TransferOut
 from i18n import choose_language
 from pools import ledger_queries, service
+from pools.ledger_models import LedgerAccount, LedgerTransfer
 from pools.profile import update_profile
 
 
@@ -66,40 +77,78 @@ class MeController(Controller):
 
     @get("/memberships", summary="Pools the worker belongs or belonged to")
     async def memberships(
-        self, worker: CurrentWorker, db_session: DbSession
-    ) -> list[MembershipOut]:
-        rows = await service.memberships(db_session, worker.id)
-        return [membership_out(member, pool) for member, pool in rows]
+        self,
+        worker: CurrentWorker,
+        db_session: DbSession,
+        limit: PageLimit = DEFAULT_LIMIT,
+        cursor: PageCursor = None,
+    ) -> Page[MembershipOut]:
+        after = decode_cursor(cursor, "memberships", (uuid.UUID,))
+        rows = await service.memberships_page(
+            db_session, worker.id, after=after[0] if after else None, limit=limit + 1
+        )
+        return page_of(
+            rows,
+            limit,
+            "memberships",
+            lambda row: (str(row[0].id),),
+            lambda row: membership_out(*row),
+        )
 
-    @get("/ledger", summary="The worker's accounts, balances and recent transfers")
-    async def ledger(self, worker: CurrentWorker, db_session: DbSession) -> LedgerOut:
-        accounts = await ledger_queries.accounts_for_worker(db_session, worker.id)
-        transfers = await ledger_queries.recent_transfers(
-            db_session, [account.id for account in accounts], limit=50
+    @get("/accounts", summary="The worker's accounts in every pool, with their balances")
+    async def accounts(
+        self,
+        worker: CurrentWorker,
+        db_session: DbSession,
+        limit: PageLimit = DEFAULT_LIMIT,
+        cursor: PageCursor = None,
+    ) -> Page[AccountOut]:
+        after = decode_cursor(cursor, "accounts", (uuid.UUID,))
+        rows = await ledger_queries.accounts_page(
+            db_session, worker.id, after[0] if after else None, limit + 1
         )
-        return LedgerOut(
-            accounts=[
-                AccountOut(
-                    id=account.id,
-                    pool_id=account.pool_id,
-                    kind=account.kind,
-                    currency=account.currency,
-                    balance_minor=account.balance_minor,
-                )
-                for account in accounts
-            ],
-            transfers=[
-                TransferOut(
-                    id=transfer.id,
-                    debit_account_id=transfer.debit_account_id,
-                    credit_account_id=transfer.credit_account_id,
-                    amount_minor=transfer.amount_minor,
-                    currency=transfer.currency,
-                    reason=transfer.reason,
-                    period=transfer.period,
-                    reverses_id=transfer.reverses_id,
-                    created_at=transfer.created_at,
-                )
-                for transfer in transfers
-            ],
+        return page_of(rows, limit, "accounts", lambda account: (str(account.id),), account_out)
+
+    @get("/ledger", summary="Transfers into and out of the worker's accounts, newest first")
+    async def ledger(
+        self,
+        worker: CurrentWorker,
+        db_session: DbSession,
+        limit: PageLimit = DEFAULT_LIMIT,
+        cursor: PageCursor = None,
+    ) -> Page[TransferOut]:
+        before = decode_cursor(cursor, "ledger", (aware_datetime, uuid.UUID))
+        rows = await ledger_queries.transfers_page(
+            db_session, worker.id, (before[0], before[1]) if before else None, limit + 1
         )
+        return page_of(
+            rows,
+            limit,
+            "ledger",
+            lambda transfer: (transfer.created_at.isoformat(), str(transfer.id)),
+            transfer_out,
+        )
+
+
+def account_out(account: LedgerAccount) -> AccountOut:
+    return AccountOut(
+        id=account.id,
+        pool_id=account.pool_id,
+        kind=account.kind,
+        currency=account.currency,
+        balance_minor=account.balance_minor,
+    )
+
+
+def transfer_out(transfer: LedgerTransfer) -> TransferOut:
+    return TransferOut(
+        id=transfer.id,
+        debit_account_id=transfer.debit_account_id,
+        credit_account_id=transfer.credit_account_id,
+        amount_minor=transfer.amount_minor,
+        currency=transfer.currency,
+        reason=transfer.reason,
+        period=transfer.period,
+        reverses_id=transfer.reverses_id,
+        created_at=transfer.created_at,
+    )

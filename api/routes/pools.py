@@ -18,9 +18,10 @@ from api.deps import (
     provide_viewer,
     provide_worker,
 )
-from api.schemas import JoinIn, MemberOut, MembershipOut, MembersOut, PoolIn, PoolOut, RulesOut
+from api.paging import DEFAULT_LIMIT, Page, PageCursor, PageLimit, decode_cursor, page_of
+from api.schemas import JoinIn, MemberOut, MembershipOut, PoolIn, PoolOut, RulesOut
 from pools import service
-from pools.models import Membership, Pool
+from pools.models import Membership, Pool, Worker
 from pools.rules import StoredRules
 from pools.viewer import Viewer
 
@@ -110,27 +111,45 @@ class AdminPoolController(Controller):
     dependencies = {"admin": Provide(provide_admin)}
 
     @get("/", summary="Pools this administrator runs")
-    async def list_pools(self, admin: CurrentAdmin, db_session: DbSession) -> list[PoolOut]:
-        return [pool_out(pool) for pool in await service.administered_pools(db_session, admin)]
+    async def list_pools(
+        self,
+        admin: CurrentAdmin,
+        db_session: DbSession,
+        limit: PageLimit = DEFAULT_LIMIT,
+        cursor: PageCursor = None,
+    ) -> Page[PoolOut]:
+        after = decode_cursor(cursor, "pools", (uuid.UUID,))
+        rows = await service.administered_pools_page(
+            db_session, admin, after=after[0] if after else None, limit=limit + 1
+        )
+        return page_of(rows, limit, "pools", lambda pool: (str(pool.id),), pool_out)
 
     @get("/{pool_id:uuid}/members", summary="A pool's members")
     async def members(
-        self, pool_id: FromPath[uuid.UUID], admin: CurrentAdmin, db_session: DbSession
-    ) -> MembersOut:
+        self,
+        pool_id: FromPath[uuid.UUID],
+        admin: CurrentAdmin,
+        db_session: DbSession,
+        limit: PageLimit = DEFAULT_LIMIT,
+        cursor: PageCursor = None,
+    ) -> Page[MemberOut]:
+        after = decode_cursor(cursor, "members", (uuid.UUID,))
         viewer = Viewer(admin_id=admin.id, is_operator=admin.role == "operator")
-        pool, rows = await service.pool_members(db_session, viewer, pool_id)
-        return MembersOut(
-            pool_id=pool.id,
-            members=[
-                MemberOut(
-                    membership_id=member.id,
-                    worker_id=worker.id,
-                    name=worker.name,
-                    phone=worker.phone_e164,
-                    status=member.status,
-                    joined_on=member.joined_on,
-                    left_on=member.left_on,
-                )
-                for member, worker in rows
-            ],
+        _, rows = await service.pool_members_page(
+            db_session, viewer, pool_id, after=after[0] if after else None, limit=limit + 1
         )
+        return page_of(
+            rows, limit, "members", lambda row: (str(row[0].id),), lambda row: member_out(*row)
+        )
+
+
+def member_out(member: Membership, worker: Worker) -> MemberOut:
+    return MemberOut(
+        membership_id=member.id,
+        worker_id=worker.id,
+        name=worker.name,
+        phone=worker.phone_e164,
+        status=member.status,
+        joined_on=member.joined_on,
+        left_on=member.left_on,
+    )

@@ -16,6 +16,7 @@ from typing import Any
 
 from sqlalchemy import func, select
 
+from api.paging import encode_cursor
 from api.tokens import Principal, issue_token
 from core.clock import utcnow
 from income.models import IncomeRecord
@@ -24,6 +25,7 @@ from pools.models import Membership, Pool, SignInCode, Worker
 from tests.api.conftest import SECRET, Api, assert_problem, join_pool
 
 WORKER_PHONE = "+14155550140"
+EMPTY_PAGE = {"items": [], "next_cursor": None}
 ONE_MIB = 1024 * 1024
 
 INCOME = {"platform": "uber", "month": "2026-09", "amount_minor": 12345, "currency": "USD"}
@@ -35,6 +37,14 @@ def income(**changes: Any) -> dict[str, Any]:
 
 def income_without(name: str) -> dict[str, Any]:
     return {key: value for key, value in INCOME.items() if key != name}
+
+
+ID = str(uuid.UUID(int=7))
+
+
+def cursor_of(values: list[Any]) -> str:
+    """A cursor made by hand, as a client tampering with one would."""
+    return base64.urlsafe_b64encode(json.dumps(values).encode()).decode()
 
 
 def nested(depth: int) -> Any:
@@ -159,6 +169,41 @@ CASES = [
     history("range from words", {"from": "sept"}, "invalid-period"),
     history("range too long to be a month", {"from": "2026-01-01"}, "validation-failed"),
     history("reversed range", {"from": "2026-05", "to": "2026-01"}, "invalid-period-range"),
+    # Pages: a limit within bounds, and a cursor as the list gave it out.
+    history("a page of nothing", {"limit": "0"}, "validation-failed"),
+    history("a page past the largest", {"limit": "201"}, "validation-failed"),
+    history("a limit in words", {"limit": "ten"}, "validation-failed"),
+    history("a cursor that is not one", {"cursor": "not-a-cursor"}, "invalid-cursor"),
+    history("a cursor of another list", {"cursor": encode_cursor("pools", [ID])}, "invalid-cursor"),
+    history(
+        "a cursor of a bad month", {"cursor": encode_cursor("income", ["x", ID])}, "invalid-cursor"
+    ),
+    history(
+        "a cursor holding a NUL",
+        {"cursor": encode_cursor("income", ["\x00", ID])},
+        "invalid-cursor",
+    ),
+    history(
+        "a cursor with a number", {"cursor": cursor_of(["income", "2026-01", 7])}, "invalid-cursor"
+    ),
+    Case(
+        "a cursor whose time has no offset",
+        "GET",
+        "/v1/me/ledger",
+        "worker",
+        422,
+        "invalid-cursor",
+        params={"cursor": encode_cursor("ledger", ["2026-11-01T10:00:00", ID])},
+    ),
+    Case(
+        "members paged by a broken cursor",
+        "GET",
+        "/v1/admin/pools/{pool}/members",
+        "admin",
+        422,
+        "invalid-cursor",
+        params={"cursor": "%%%"},
+    ),
     # Phone numbers are E.164 with a country code.
     request_code("phone without country code", {"phone": "4155550140"}, "invalid-phone"),
     request_code("phone too short", {"phone": "+1555"}, "invalid-phone"),
@@ -416,7 +461,7 @@ async def make_world(api: Api) -> World:
     await join_pool(api, worker, pool["code"])
     worker_id = uuid.UUID((await api.client.get("/v1/me", headers=worker)).json()["id"])
     admins = (await api.client.get("/v1/admin/pools", headers=admin)).json()
-    assert [p["id"] for p in admins] == [pool["id"]]
+    assert [p["id"] for p in admins["items"]] == [pool["id"]]
 
     token = worker["Authorization"].removeprefix("Bearer ")
     payload, _, signature = token.partition(".")
@@ -456,7 +501,8 @@ async def send(api: Api, world: World, case: Case) -> Any:
         request["content"] = case.content
     if case.params is not None:
         request["params"] = case.params
-    return await api.client.request(case.method, case.url, **request)
+    url = case.url.format(pool=world.pool["id"])
+    return await api.client.request(case.method, url, **request)
 
 
 async def snapshot(api: Api, world: World) -> dict[str, Any]:
@@ -480,7 +526,7 @@ async def snapshot(api: Api, world: World) -> dict[str, Any]:
 async def test_bad_requests_get_a_problem_type_and_change_nothing(api: Api) -> None:
     world = await make_world(api)
     before = await snapshot(api, world)
-    assert before["income"] == {"records": [], "months": []}
+    assert before["income"] == EMPTY_PAGE
 
     failures: list[str] = []
     for case in CASES:
@@ -516,7 +562,7 @@ async def test_a_bad_line_names_its_line_and_imports_nothing_of_the_file(api: Ap
     assert "line 31" in problem["detail"]
 
     history = await api.client.get("/v1/me/income", headers=worker)
-    assert history.json() == {"records": [], "months": []}
+    assert history.json() == EMPTY_PAGE
 
     # The same lines without the bad one go in whole: the refusal was the bad line's doing.
     response = await api.client.post(
@@ -549,7 +595,7 @@ async def test_bodies_over_one_mebibyte_are_413_and_leave_the_key_unused(api: Ap
             assert_problem(response, 413, "body-too-large")
 
     history = await api.client.get("/v1/me/income", headers=worker)
-    assert history.json() == {"records": [], "months": []}
+    assert history.json() == EMPTY_PAGE
 
     # The refused upload did not claim its key: a retry of reasonable size is a first request.
     response = await api.client.post(

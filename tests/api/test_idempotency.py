@@ -42,7 +42,7 @@ async def count(api: Api, table: Any) -> int:
 async def income_records(api: Api, headers: dict[str, str]) -> list[dict[str, Any]]:
     response = await api.client.get("/v1/me/income", headers=headers)
     assert response.status_code == 200, response.text
-    records: list[dict[str, Any]] = response.json()["records"]
+    records: list[dict[str, Any]] = response.json()["items"]
     return records
 
 
@@ -75,7 +75,7 @@ async def test_a_retry_gets_the_first_answer_and_nothing_happens_twice(api: Api)
     assert_replay_of(first, again)
     assert await count(api, Pool) == 1
     pools = (await api.client.get("/v1/admin/pools", headers=admin)).json()
-    assert [pool["id"] for pool in pools] == [first.json()["id"]]
+    assert [pool["id"] for pool in pools["items"]] == [first.json()["id"]]
 
     worker = await api.worker_headers(W1)
     code = {"code": first.json()["code"]}
