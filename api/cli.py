@@ -165,6 +165,35 @@ def run_month(
     ctx.exit(code)
 
 
+@main.command("purge")
+@click.option("--batch", default=1000, show_default=True, type=click.IntRange(1, 100_000))
+@click.pass_context
+def purge(ctx: click.Context, batch: int) -> None:
+    """Delete expired idempotency records and rate-limit windows, a batch per transaction,
+    until none are left (the monthly run and the scheduler call the same sweeps)."""
+    from api.idempotency import purge_expired as purge_idempotency
+    from core.ratelimit import purge_expired as purge_counters
+
+    async def work(session: Any) -> Any:
+        totals = {}
+        for name, sweep in (
+            ("idempotency records", purge_idempotency),
+            ("rate-limit windows", purge_counters),
+        ):
+            total = 0
+            while True:
+                removed = await sweep(session, limit=batch)
+                await session.commit()
+                total += removed
+                if removed < batch:
+                    break
+            totals[name] = total
+        return totals
+
+    for name, total in asyncio.run(_in_session(_settings(ctx), work)).items():
+        click.echo(f"{name} purged: {total}")
+
+
 @main.command("refusals")
 @click.option("--hours", default=24, show_default=True, type=click.IntRange(1, 24 * 31))
 @click.pass_context

@@ -72,6 +72,10 @@ class Settings:
     sign_in_codes_per_hour: int = 1000
     """Sign-in codes sent per hour in all: the most a burst of SMS pumping can cost. Past it
     sign-in answers 503 with Retry-After until the hour turns."""
+    idempotency_lease_seconds: int = 15
+    """How long a request with an Idempotency-Key holds its key unrenewed. A running request
+    renews it every third of this; one that died with its process stops, and a retry takes
+    the key over this long after the crash at most."""
     trusted_proxies: tuple[str, ...] = ()
     """Addresses or networks (`10.0.0.0/8`) of the reverse proxies in front of the app.
     `X-Forwarded-For` is believed only from these, so a client cannot name its own address
@@ -122,6 +126,7 @@ class Settings:
             ),
             sign_in_codes_per_address=_int(env, "MUTUA_SIGN_IN_CODES_PER_ADDRESS", 20),
             sign_in_codes_per_hour=_int(env, "MUTUA_SIGN_IN_CODES_PER_HOUR", 1000),
+            idempotency_lease_seconds=_int(env, "MUTUA_IDEMPOTENCY_LEASE_SECONDS", 15),
             trusted_proxies=tuple(
                 entry.strip()
                 for entry in env.get("MUTUA_TRUSTED_PROXIES", "").split(",")

@@ -1,4 +1,4 @@
-"""rate-limit counters
+"""rate-limit counters; idempotency leases and purge index
 
 Revision ID: 0003
 Revises: 0002
@@ -32,9 +32,17 @@ def upgrade() -> None:
     )
     with op.batch_alter_table("rate_limit_counters", schema=None) as batch_op:
         batch_op.create_index("ix_rate_limit_counters_expires_at", ["expires_at"], unique=False)
+    with op.batch_alter_table("idempotency_records", schema=None) as batch_op:
+        batch_op.add_column(
+            sa.Column("lease_expires_at", core.base.UTCDateTime(timezone=True), nullable=True)
+        )
+        batch_op.create_index("ix_idempotency_records_created_at", ["created_at"], unique=False)
 
 
 def downgrade() -> None:
+    with op.batch_alter_table("idempotency_records", schema=None) as batch_op:
+        batch_op.drop_index("ix_idempotency_records_created_at")
+        batch_op.drop_column("lease_expires_at")
     with op.batch_alter_table("rate_limit_counters", schema=None) as batch_op:
         batch_op.drop_index("ix_rate_limit_counters_expires_at")
     op.drop_table("rate_limit_counters")

@@ -138,7 +138,7 @@ class LiveApi:
 Serve = Callable[..., AbstractAsyncContextManager[LiveApi]]
 
 
-def _free_port() -> int:
+def free_port() -> int:
     with socket.socket() as probe:
         probe.bind(("127.0.0.1", 0))
         port: int = probe.getsockname()[1]
@@ -160,7 +160,7 @@ def serve(database_url: str) -> Serve:
             trusted_proxies=("127.0.0.1",),
         )
         app = create_app(replace(settings, **overrides), sms_provider=sms, run_outbox_worker=False)
-        port = _free_port()
+        port = free_port()
         config = uvicorn.Config(
             app, host="127.0.0.1", port=port, log_level="warning", proxy_headers=False
         )

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+from datetime import timedelta
 from pathlib import Path
 
 import pytest
@@ -10,7 +11,11 @@ from click.testing import CliRunner
 from sqlalchemy import func, select
 
 from api.cli import main
+from api.idempotency_models import IdempotencyRecord
+from core import ratelimit
+from core.clock import utcnow
 from core.db import create_engine, session_factory
+from core.ratelimit import Limit, RateLimitCounter
 from income.models import IncomeRecord
 from pools.ledger_queries import balance_drift, balances_by_currency
 from pools.models import Membership, Pool, Worker
@@ -98,3 +103,47 @@ def test_refusals_are_listed_by_reason(database_url: str) -> None:
     assert "refused in the last 2 h" in output
     for reason in ("number-type", "per-address", "per-phone", "hourly-budget"):
         assert reason in output
+
+
+def test_purge_sweeps_expired_records_and_windows(database_url: str) -> None:
+    code, output = run(database_url, "db", "upgrade")
+    assert code == 0, output
+
+    async def seed() -> None:
+        engine = create_engine(database_url)
+        try:
+            async with session_factory(engine)() as session:
+                old = utcnow() - timedelta(days=2)
+                for i in range(5):
+                    session.add(
+                        IdempotencyRecord(
+                            principal="worker:x",
+                            key=f"k{i}",
+                            method="POST",
+                            path="/v1/me/income",
+                            request_hash="0" * 64,
+                            state="completed",
+                            created_at=old if i < 3 else utcnow(),
+                        )
+                    )
+                await ratelimit.hit(session, Limit("test", 1, timedelta(minutes=1)), "k", old)
+                await session.commit()
+        finally:
+            await engine.dispose()
+
+    async def left() -> tuple[int, int]:
+        engine = create_engine(database_url)
+        try:
+            async with session_factory(engine)() as session:
+                records = await session.scalar(select(func.count()).select_from(IdempotencyRecord))
+                windows = await session.scalar(select(func.count()).select_from(RateLimitCounter))
+                return int(records or 0), int(windows or 0)
+        finally:
+            await engine.dispose()
+
+    asyncio.run(seed())
+    code, output = run(database_url, "purge", "--batch", "2")
+    assert code == 0, output
+    assert "idempotency records purged: 3" in output
+    assert "rate-limit windows purged: 1" in output
+    assert asyncio.run(left()) == (2, 0)
