@@ -17,7 +17,7 @@ from litestar.datastructures import State
 from litestar.di import Provide
 from litestar.middleware import DefineMiddleware
 from litestar.openapi import OpenAPIConfig
-from litestar.openapi.spec import Components, SecurityScheme
+from litestar.openapi.spec import Components
 
 from api.client_address import TrustedProxies
 from api.deps import provide_db_session, provide_settings
@@ -25,6 +25,7 @@ from api.edge import check_request
 from api.idempotency import IdempotencyMiddleware
 from api.openapi_ui import PinnedSwaggerUI
 from api.problems import EXCEPTION_HANDLERS
+from api.responses import tidy
 from api.routes.auth import AuthController
 from api.routes.income import IncomeController
 from api.routes.me import MeController
@@ -33,6 +34,7 @@ from api.routes.pools import AdminPoolController, PoolController
 from api.routes.runs import RunController
 from api.routes.system import health, ready
 from api.run_tasks import stop_runs
+from api.security import SCHEMES
 from api.security_headers import add_security_headers
 from core.db import create_engine, session_factory
 from core.settings import Settings
@@ -90,7 +92,7 @@ def create_app(
         if request.method != "GET" and run_outbox_worker:
             request.app.state.outbox_worker.kick()
 
-    return Litestar(
+    app = Litestar(
         route_handlers=[
             health,
             ready,
@@ -126,11 +128,8 @@ def create_app(
             ),
             path="/schema",
             render_plugins=[PinnedSwaggerUI(path="/")],
-            components=Components(
-                security_schemes={
-                    "bearer": SecurityScheme(type="http", scheme="bearer", bearer_format="opaque")
-                }
-            ),
-            security=[{"bearer": []}],
+            components=Components(security_schemes=dict(SCHEMES)),
         ),
     )
+    tidy(app.openapi_schema)  # built once here, and served as tidied
+    return app

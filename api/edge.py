@@ -1,5 +1,6 @@
 """What every request must satisfy before any handler sees it: no control characters in its
-text, no JSON nested deeper than any of our bodies can be, and JSON read strictly.
+text, no query parameter the route does not take, no JSON nested deeper than any of our
+bodies can be, and JSON read strictly.
 
 These checks run once, for every route, because the failures they prevent are not any one
 route's business: PostgreSQL refuses NUL in text (the driver raises, and a route answered
@@ -9,6 +10,10 @@ parameters are checked on every route, JSON bodies on every route that takes one
 
 TAB, LF and CR are the three control characters let through: they are whitespace, which
 each field already normalises or refuses by its own rules.
+
+An unknown query parameter is refused like an unknown body field (`validation-failed`):
+`?form=2026-01` for `?from=` would otherwise answer the whole unfiltered list, and the
+client would never learn of its typo.
 """
 
 from __future__ import annotations
@@ -18,6 +23,7 @@ from typing import Any
 
 import msgspec
 from litestar import Request
+from litestar.routes import HTTPRoute
 
 from api.strict_json import refuse_lax_json, struct_body_type
 from core.errors import ValidationFailed
@@ -87,11 +93,33 @@ def inspect_json(body: bytes) -> None:
     _inspect(value, "", 0)
 
 
+def _query_names(request: Request[Any, Any, Any]) -> frozenset[str]:
+    """The query parameters the request's route handler takes, as Litestar reads them (its
+    kwargs model), worked out once per app."""
+    state = request.app.state
+    known: dict[int, frozenset[str]] | None = state.get("query_names")
+    if known is None:
+        known = {
+            id(handler): frozenset(param.field_alias for param in model.expected_query_params)
+            for route in request.app.routes
+            if isinstance(route, HTTPRoute)
+            for handler, model in route.route_handler_map.values()
+        }
+        state["query_names"] = known
+    return known.get(id(request.route_handler), frozenset())
+
+
 async def check_request(request: Request[Any, Any, Any]) -> None:
     """Litestar `before_request` hook: the checks above, then the strict JSON read."""
+    known = _query_names(request)
     for name, value in request.query_params.multi_items():
         _refuse_control(name, name)
         _refuse_control(value, name)
+        if name not in known:
+            raise ValidationFailed(
+                f"{name!r} is not a query parameter of this route",
+                errors=[{"message": "unknown query parameter", "key": name, "source": "query"}],
+            )
     if struct_body_type(request) is None:
         return
     body = await request.body()

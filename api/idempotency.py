@@ -28,6 +28,7 @@ import asyncio
 import contextlib
 import hashlib
 import logging
+import re
 import uuid
 from collections.abc import Awaitable, Callable, MutableMapping
 from datetime import datetime, timedelta
@@ -55,6 +56,8 @@ log = logging.getLogger(__name__)
 
 HEADER = b"idempotency-key"
 MAX_KEY_LENGTH = 255
+KEY_PATTERN = re.compile(r"[ -~]*[!-~][ -~]*")
+"""Printable ASCII, not all spaces: what an HTTP header carries portably (a UUID, a hash)."""
 KEPT_FOR = timedelta(hours=24)
 """A completed key answers replays for a day, as payment APIs do; after that the key is free
 again, so a client reusing keys over months starts a new request instead of getting a stale
@@ -155,12 +158,12 @@ class IdempotencyMiddleware:
         key = raw_key.decode("latin-1").strip()
         accept_language = headers.get(b"accept-language", b"").decode("latin-1")
         language = problem_language(accept_language)
-        if not key or len(key) > MAX_KEY_LENGTH or not key.isprintable():
+        if not KEY_PATTERN.fullmatch(key) or len(key) > MAX_KEY_LENGTH:
             status, body = _problem(
                 400,
                 "invalid-idempotency-key",
                 "The Idempotency-Key header is not valid",
-                f"use 1 to {MAX_KEY_LENGTH} printable characters, such as a UUID",
+                f"use 1 to {MAX_KEY_LENGTH} printable characters of ASCII, such as a UUID",
                 language,
             )
             await _send_response(send, status, body, PROBLEM_JSON, language=language)

@@ -43,6 +43,7 @@ PageCursor = Annotated[
         name="cursor",
         min_length=1,
         max_length=400,
+        pattern=r"^[^\x00-\x1f\x7f-\x9f]*$",
         description="the `next_cursor` of the previous page",
     ),
 ]

@@ -25,6 +25,7 @@ from __future__ import annotations
 
 import logging
 import uuid
+from collections.abc import Mapping
 from typing import Any
 
 from litestar import MediaType, Request, Response
@@ -98,12 +99,13 @@ def _respond(
     detail: str | None,
     extra: dict[str, Any],
     request: Request[Any, Any, Any] | None,
+    headers: Mapping[str, str] | None = None,
 ) -> Response[dict[str, Any]]:
     accept = request.headers.get("accept-language") if request is not None else None
     language = problem_language(accept)
     body = problem_body(status, slug, title, detail, language)
     body.update({key: value for key, value in extra.items() if value is not None})
-    headers = {"Content-Language": language}
+    headers = {**(headers or {}), "Content-Language": language}
     if request is not None:
         headers["Vary"] = "Accept-Language"
     retry_after = extra.get("retry_after_seconds")
@@ -120,11 +122,13 @@ def problem(
     detail: str | None = None,
     *,
     request: Request[Any, Any, Any] | None = None,
+    headers: Mapping[str, str] | None = None,
     **extra: Any,
 ) -> Response[dict[str, Any]]:
     """A problem response; titled in the request's language when `request` is given, else in
-    English (`title` is the English text, used as is only if the catalogs lack the slug)."""
-    return _respond(status, slug, title, detail, extra, request)
+    English (`title` is the English text, used as is only if the catalogs lack the slug).
+    `headers` go out with it (a 405's `Allow`)."""
+    return _respond(status, slug, title, detail, extra, request, headers)
 
 
 def mutua_error_handler(
@@ -171,7 +175,8 @@ def http_error_handler(
             exc.status_code, "internal-error", "Something went wrong on our side", request=request
         )
     detail = str(exc.detail) if exc.detail else None
-    return problem(exc.status_code, slug, title, detail, request=request)
+    # Litestar's own headers stay: `Allow` on a 405 says which methods the path takes.
+    return problem(exc.status_code, slug, title, detail, request=request, headers=exc.headers)
 
 
 def unexpected_error_handler(

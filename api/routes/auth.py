@@ -10,21 +10,45 @@ from litestar.status_codes import HTTP_200_OK, HTTP_202_ACCEPTED
 
 from api.client_address import client_of
 from api.deps import AppSettings, DbSession
+from api.responses import JSON_BODY, problems
 from api.schemas import AdminLogin, CodeSent, OtpRequest, OtpVerify, TokenOut
 from api.tokens import Principal, issue_token
+from core.phones import InvalidPhone, PhoneNotTextable
 from pools.admins import LoginLimits, authenticate_admin
+from pools.errors import (
+    InvalidCode,
+    InvalidCredentials,
+    SignInBusy,
+    SmsOptedOut,
+    TooManyAttempts,
+    TooManyCodes,
+    TooManyCodesFromAddress,
+    TooManyLoginAttempts,
+)
 from pools.signin import CODE_TTL, CodeLimits, send_sign_in_code, verify_sign_in_code
 
 
 class AuthController(Controller):
     path = "/v1/auth"
     tags = ["auth"]
-    security: list[dict[str, list[str]]] = []
     # Answers hold access tokens, which the idempotency table must never store; a retried
     # sign-in is safe anyway (codes are capped and single-use).
     opt = {"idempotency": False}
 
-    @post("/otp", status_code=HTTP_202_ACCEPTED, summary="Text a sign-in code to a phone")
+    @post(
+        "/otp",
+        status_code=HTTP_202_ACCEPTED,
+        summary="Text a sign-in code to a phone",
+        responses=problems(
+            JSON_BODY,
+            InvalidPhone,
+            PhoneNotTextable,
+            SmsOptedOut,
+            TooManyCodes,
+            TooManyCodesFromAddress,
+            SignInBusy,
+        ),
+    )
     async def request_code(
         self,
         request: Request[Any, Any, Any],
@@ -46,7 +70,12 @@ class AuthController(Controller):
         await db_session.commit()
         return CodeSent(expires_in=int(CODE_TTL.total_seconds()))
 
-    @post("/otp/verify", status_code=HTTP_200_OK, summary="Exchange a code for a token")
+    @post(
+        "/otp/verify",
+        status_code=HTTP_200_OK,
+        summary="Exchange a code for a token",
+        responses=problems(JSON_BODY, InvalidPhone, InvalidCode, TooManyAttempts),
+    )
     async def verify_code(
         self, data: JSONBody[OtpVerify], db_session: DbSession, settings: AppSettings
     ) -> TokenOut:
@@ -59,7 +88,12 @@ class AuthController(Controller):
             expires_in=settings.token_ttl_seconds,
         )
 
-    @post("/admin/login", status_code=HTTP_200_OK, summary="Administrator sign-in")
+    @post(
+        "/admin/login",
+        status_code=HTTP_200_OK,
+        summary="Administrator sign-in",
+        responses=problems(JSON_BODY, InvalidCredentials, TooManyLoginAttempts),
+    )
     async def admin_login(
         self,
         request: Request[Any, Any, Any],

@@ -21,11 +21,24 @@ from api.paging import (
     encode_cursor,
     page_of,
 )
-from api.schemas import CsvImportOut, IncomeIn, IncomeRecordOut, MonthTotalOut
-from core.errors import ValidationFailed
+from api.responses import (
+    IDEMPOTENT,
+    JSON_BODY,
+    PAGED,
+    QUERY,
+    SIGNED_IN,
+    IdempotencyKey,
+    also,
+    answer,
+    problems,
+)
+from api.schemas import NO_CONTROLS, CsvImportOut, IncomeIn, IncomeRecordOut, MonthTotalOut
+from api.security import SECURED
+from core.errors import InvalidAmount, InvalidPeriod, UnknownCurrency, ValidationFailed
 from core.money import normalize_currency
 from core.periods import Period
 from income import service as income
+from income.errors import CsvRejected, InvalidPeriodRange, UnknownPlatform
 from income.models import IncomeRecord
 from pools import service as pools
 
@@ -59,14 +72,40 @@ async def default_currency(session: AsyncSession, worker: CurrentWorker) -> str:
     )
 
 
+Month = Annotated[str | None, QueryParameter(name="from", max_length=7, pattern=NO_CONTROLS)]
+UntilMonth = Annotated[str | None, QueryParameter(name="to", max_length=7, pattern=NO_CONTROLS)]
+MONTH_RANGE = (answer(InvalidPeriod), answer(InvalidPeriodRange))
+
+
 class IncomeController(Controller):
     path = "/v1/me/income"
     tags = ["income"]
     dependencies = {"worker": Provide(provide_worker)}
+    security = SECURED
 
-    @post("/", summary="Record a month's income on one platform (again to correct it)")
+    @post(
+        "/",
+        status_code=HTTP_201_CREATED,
+        summary="Record a month's income on one platform (again to correct it)",
+        responses={
+            **problems(
+                SIGNED_IN,
+                JSON_BODY,
+                IDEMPOTENT,
+                UnknownCurrency,
+                UnknownPlatform,
+                InvalidPeriod,
+                InvalidAmount,
+            ),
+            **also(HTTP_200_OK, IncomeRecordOut, "The month was recorded before: corrected"),
+        },
+    )
     async def record(
-        self, data: JSONBody[IncomeIn], worker: CurrentWorker, db_session: DbSession
+        self,
+        data: JSONBody[IncomeIn],
+        worker: CurrentWorker,
+        db_session: DbSession,
+        idempotency_key: IdempotencyKey = None,
     ) -> Response[IncomeRecordOut]:
         result = await income.record_manual(
             db_session,
@@ -86,13 +125,17 @@ class IncomeController(Controller):
         "/csv",
         status_code=HTTP_201_CREATED,
         summary="Import a CSV statement (date,platform,amount); a bad row rejects the file",
+        responses=problems(SIGNED_IN, QUERY, IDEMPOTENT, CsvRejected, UnknownCurrency),
     )
     async def import_csv(
         self,
         request: Request[Any, Any, Any],
         worker: CurrentWorker,
         db_session: DbSession,
-        currency: Annotated[str | None, QueryParameter(name="currency", max_length=3)] = None,
+        currency: Annotated[
+            str | None, QueryParameter(name="currency", max_length=3, pattern=NO_CONTROLS)
+        ] = None,
+        idempotency_key: IdempotencyKey = None,
     ) -> CsvImportOut:
         media_type = request.headers.get("content-type", "").split(";")[0].strip().lower()
         if media_type and media_type not in CSV_MEDIA_TYPES:
@@ -113,13 +156,17 @@ class IncomeController(Controller):
             months=result.periods,
         )
 
-    @get("/", summary="The worker's income records, by month, optionally within a range")
+    @get(
+        "/",
+        summary="The worker's income records, by month, optionally within a range",
+        responses=problems(SIGNED_IN, PAGED, MONTH_RANGE),
+    )
     async def history(
         self,
         worker: CurrentWorker,
         db_session: DbSession,
-        from_month: Annotated[str | None, QueryParameter(name="from", max_length=7)] = None,
-        to_month: Annotated[str | None, QueryParameter(name="to", max_length=7)] = None,
+        from_month: Month = None,
+        to_month: UntilMonth = None,
         limit: PageLimit = DEFAULT_LIMIT,
         cursor: PageCursor = None,
     ) -> Page[IncomeRecordOut]:
@@ -134,13 +181,17 @@ class IncomeController(Controller):
         )
         return page_of(rows, limit, "income", lambda r: (r.period, str(r.id)), record_out)
 
-    @get("/months", summary="The worker's income totals by month, optionally within a range")
+    @get(
+        "/months",
+        summary="The worker's income totals by month, optionally within a range",
+        responses=problems(SIGNED_IN, PAGED, MONTH_RANGE),
+    )
     async def months(
         self,
         worker: CurrentWorker,
         db_session: DbSession,
-        from_month: Annotated[str | None, QueryParameter(name="from", max_length=7)] = None,
-        to_month: Annotated[str | None, QueryParameter(name="to", max_length=7)] = None,
+        from_month: Month = None,
+        to_month: UntilMonth = None,
         limit: PageLimit = DEFAULT_LIMIT,
         cursor: PageCursor = None,
     ) -> Page[MonthTotalOut]:

@@ -20,10 +20,13 @@ from api.paging import (
     decode_cursor,
     page_of,
 )
+from api.responses import JSON_BODY, PAGED, SIGNED_IN, problems
 from api.routes.pools import membership_out
 from api.schemas import AccountOut, MembershipOut, MeOut, MeUpdate, TransferOut
-from i18n import choose_language
+from api.security import SECURED
+from i18n import UnsupportedLanguage, choose_language
 from pools import ledger_queries, service
+from pools.errors import InvalidName, InvalidTimezone
 from pools.ledger_models import LedgerAccount, LedgerTransfer
 from pools.profile import update_profile
 
@@ -49,12 +52,17 @@ class MeController(Controller):
     path = "/v1/me"
     tags = ["me"]
     dependencies = {"worker": Provide(provide_worker)}
+    security = SECURED
 
-    @get("/", summary="The signed-in worker")
+    @get("/", summary="The signed-in worker", responses=problems(SIGNED_IN))
     async def me(self, request: Request[Any, Any, Any], worker: CurrentWorker) -> MeOut:
         return me_out(worker, request.headers.get("accept-language"))
 
-    @patch("/", summary="Change name, language or time zone")
+    @patch(
+        "/",
+        summary="Change name, language or time zone",
+        responses=problems(SIGNED_IN, JSON_BODY, InvalidName, InvalidTimezone, UnsupportedLanguage),
+    )
     async def update_me(
         self,
         request: Request[Any, Any, Any],
@@ -75,7 +83,11 @@ class MeController(Controller):
         await db_session.commit()
         return me_out(worker, request.headers.get("accept-language"))
 
-    @get("/memberships", summary="Pools the worker belongs or belonged to")
+    @get(
+        "/memberships",
+        summary="Pools the worker belongs or belonged to",
+        responses=problems(SIGNED_IN, PAGED),
+    )
     async def memberships(
         self,
         worker: CurrentWorker,
@@ -95,7 +107,11 @@ class MeController(Controller):
             lambda row: membership_out(*row),
         )
 
-    @get("/accounts", summary="The worker's accounts in every pool, with their balances")
+    @get(
+        "/accounts",
+        summary="The worker's accounts in every pool, with their balances",
+        responses=problems(SIGNED_IN, PAGED),
+    )
     async def accounts(
         self,
         worker: CurrentWorker,
@@ -109,7 +125,11 @@ class MeController(Controller):
         )
         return page_of(rows, limit, "accounts", lambda account: (str(account.id),), account_out)
 
-    @get("/ledger", summary="Transfers into and out of the worker's accounts, newest first")
+    @get(
+        "/ledger",
+        summary="Transfers into and out of the worker's accounts, newest first",
+        responses=problems(SIGNED_IN, PAGED),
+    )
     async def ledger(
         self,
         worker: CurrentWorker,

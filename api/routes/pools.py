@@ -19,10 +19,29 @@ from api.deps import (
     provide_worker,
 )
 from api.paging import DEFAULT_LIMIT, Page, PageCursor, PageLimit, decode_cursor, page_of
+from api.responses import (
+    IDEMPOTENT,
+    JSON_BODY,
+    NOT_FOUND,
+    PAGED,
+    SIGNED_IN,
+    IdempotencyKey,
+    also,
+    problems,
+)
 from api.schemas import JoinIn, MemberOut, MembershipOut, PoolIn, PoolOut, RulesOut
+from api.security import SECURED
+from core.errors import UnknownCurrency
+from i18n import UnsupportedLanguage
 from pools import service
+from pools.errors import (
+    InvalidName,
+    InvalidTimezone,
+    JoinCodeNotFound,
+    MembershipSuspended,
+)
 from pools.models import Membership, Pool, Worker
-from pools.rules import StoredRules
+from pools.rules import InvalidRules, StoredRules
 from pools.viewer import Viewer
 
 
@@ -56,15 +75,30 @@ def membership_out(member: Membership, pool: Pool) -> MembershipOut:
 class PoolController(Controller):
     path = "/v1/pools"
     tags = ["pools"]
+    security = SECURED
 
     @post(
         "/",
         status_code=HTTP_201_CREATED,
         dependencies={"admin": Provide(provide_admin)},
         summary="Create a pool (administrators)",
+        responses=problems(
+            SIGNED_IN,
+            JSON_BODY,
+            IDEMPOTENT,
+            UnknownCurrency,
+            InvalidName,
+            InvalidTimezone,
+            UnsupportedLanguage,
+            InvalidRules,
+        ),
     )
     async def create_pool(
-        self, data: JSONBody[PoolIn], admin: CurrentAdmin, db_session: DbSession
+        self,
+        data: JSONBody[PoolIn],
+        admin: CurrentAdmin,
+        db_session: DbSession,
+        idempotency_key: IdempotencyKey = None,
     ) -> PoolOut:
         pool = await service.create_pool(
             db_session,
@@ -81,11 +115,20 @@ class PoolController(Controller):
 
     @post(
         "/join",
+        status_code=HTTP_201_CREATED,
         dependencies={"worker": Provide(provide_worker)},
         summary="Join a pool with its code (workers)",
+        responses={
+            **problems(SIGNED_IN, JSON_BODY, IDEMPOTENT, JoinCodeNotFound, MembershipSuspended),
+            **also(HTTP_200_OK, MembershipOut, "Already a member: the membership as it is"),
+        },
     )
     async def join_pool(
-        self, data: JSONBody[JoinIn], worker: CurrentWorker, db_session: DbSession
+        self,
+        data: JSONBody[JoinIn],
+        worker: CurrentWorker,
+        db_session: DbSession,
+        idempotency_key: IdempotencyKey = None,
     ) -> Response[MembershipOut]:
         member, pool, created = await service.join_pool(db_session, worker, data.code)
         await db_session.commit()
@@ -98,6 +141,7 @@ class PoolController(Controller):
         "/{pool_id:uuid}",
         dependencies={"viewer": Provide(provide_viewer)},
         summary="A pool, for its administrators and members",
+        responses=problems(SIGNED_IN, NOT_FOUND),
     )
     async def get_pool(
         self, pool_id: FromPath[uuid.UUID], viewer: CurrentViewer, db_session: DbSession
@@ -109,8 +153,9 @@ class AdminPoolController(Controller):
     path = "/v1/admin/pools"
     tags = ["admin"]
     dependencies = {"admin": Provide(provide_admin)}
+    security = SECURED
 
-    @get("/", summary="Pools this administrator runs")
+    @get("/", summary="Pools this administrator runs", responses=problems(SIGNED_IN, PAGED))
     async def list_pools(
         self,
         admin: CurrentAdmin,
@@ -124,7 +169,11 @@ class AdminPoolController(Controller):
         )
         return page_of(rows, limit, "pools", lambda pool: (str(pool.id),), pool_out)
 
-    @get("/{pool_id:uuid}/members", summary="A pool's members")
+    @get(
+        "/{pool_id:uuid}/members",
+        summary="A pool's members",
+        responses=problems(SIGNED_IN, PAGED, NOT_FOUND),
+    )
     async def members(
         self,
         pool_id: FromPath[uuid.UUID],

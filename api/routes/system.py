@@ -6,18 +6,28 @@ from typing import Any
 
 from litestar import Request, Response, get
 from litestar.datastructures import State
+from litestar.openapi import ResponseSpec
 from sqlalchemy import text
 
 from api.problems import problem
+from api.responses import Answer, problems
 from api.schemas import HealthOut
 
 
-@get("/health", tags=["system"], summary="The process is up", security=[])
+@get("/health", tags=["system"], summary="The process is up")
 async def health() -> HealthOut:
     return HealthOut(status="ok")
 
 
-@get("/ready", tags=["system"], summary="The database answers", security=[])
+@get(
+    "/ready",
+    tags=["system"],
+    summary="The database answers",
+    responses={
+        **problems(Answer(503, "not-ready", "The database is not reachable")),
+        200: ResponseSpec(data_container=HealthOut, description="The database answers"),
+    },
+)
 async def ready(
     state: State, request: Request[Any, Any, Any]
 ) -> Response[HealthOut] | Response[dict[str, object]]:

@@ -191,6 +191,22 @@ async def gather_all(*requests: Awaitable[Response]) -> list[Response]:
     return list(await asyncio.gather(*requests))
 
 
+def documented_problems(app: Litestar, method: str, url: str) -> dict[int, set[str]] | None:
+    """The problem types the OpenAPI document lists for the operation `url` reaches, by
+    status; None when `url` reaches no documented operation (a path no route matches)."""
+    path = url.split("?")[0].rstrip("/") or "/"
+    for template, item in app.openapi_schema.to_schema()["paths"].items():
+        pattern = re.sub(r"\\{[^/]+?\\}", "[^/]+", re.escape(template.rstrip("/") or "/"))
+        operation = item.get(method.lower())
+        if operation is not None and re.fullmatch(pattern, path):
+            found: dict[int, set[str]] = {}
+            for status, response in operation["responses"].items():
+                content = response.get("content", {}).get("application/problem+json", {})
+                found[int(status)] = set(content.get("examples", {}))
+            return found
+    return None
+
+
 PROBLEM_TYPE_BASE = "https://mutua.coop/problems/"
 
 

@@ -22,7 +22,7 @@ from core.clock import utcnow
 from income.models import IncomeRecord
 from notifications.models import OutboxMessage
 from pools.models import Membership, Pool, SignInCode, Worker
-from tests.api.conftest import SECRET, Api, assert_problem, join_pool
+from tests.api.conftest import SECRET, Api, assert_problem, documented_problems, join_pool
 
 WORKER_PHONE = "+14155550140"
 EMPTY_PAGE = {"items": [], "next_cursor": None}
@@ -536,6 +536,12 @@ async def test_bad_requests_get_a_problem_type_and_change_nothing(api: Api) -> N
             body = assert_problem(response, case.status, case.slug)
             for name, value in case.detail.items():
                 assert body.get(name) == value, f"{name} should be {value!r}: {body}"
+            # The OpenAPI document lists this answer for this route (unless no route matched).
+            listed = documented_problems(api.client.app, case.method, case.url)
+            if listed is not None:
+                assert case.slug in listed.get(case.status, set()), (
+                    f"the OpenAPI document lists no {case.status} {case.slug} here: {listed}"
+                )
         except AssertionError as error:
             failures.append(f"{case.name}: {error}")
     assert not failures, "\n".join(failures)

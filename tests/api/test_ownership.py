@@ -21,7 +21,7 @@ from core.ids import new_id
 from core.periods import Period
 from pools import repository
 from pools.ledger import TransferRequest, open_member_accounts, open_pool_accounts, post_transfers
-from tests.api.conftest import ADMIN_PASSWORD, Api, assert_problem, join_pool
+from tests.api.conftest import ADMIN_PASSWORD, Api, assert_problem, documented_problems, join_pool
 
 W1_PHONE = "+14155550101"
 W2_PHONE = "+14155550102"
@@ -441,7 +441,10 @@ async def test_every_route_checks_the_caller_and_what_it_names(api: Api) -> None
                 continue
             try:
                 if row.status >= 400:
-                    assert_problem(response, row.status, row.slug or SLUG_BY_STATUS[row.status])
+                    slug = row.slug or SLUG_BY_STATUS[row.status]
+                    assert_problem(response, row.status, slug)
+                    listed = documented_problems(api.client.app, method, url) or {}
+                    assert slug in listed.get(row.status, set()), f"not in the OpenAPI: {listed}"
                 elif row.check is not None:
                     row.check(world, response.json())
             except AssertionError as error:
