@@ -169,6 +169,12 @@ CASES = [
     history("range from words", {"from": "sept"}, "invalid-period"),
     history("range too long to be a month", {"from": "2026-01-01"}, "validation-failed"),
     history("reversed range", {"from": "2026-05", "to": "2026-01"}, "invalid-period-range"),
+    history(
+        "a misspelt parameter, not an unfiltered list", {"form": "2026-01"}, "validation-failed"
+    ),
+    Case(
+        "a method the path does not take", "DELETE", "/v1/me", "worker", 405, "method-not-allowed"
+    ),
     # Pages: a limit within bounds, and a cursor as the list gave it out.
     history("a page of nothing", {"limit": "0"}, "validation-failed"),
     history("a page past the largest", {"limit": "201"}, "validation-failed"),

@@ -93,3 +93,13 @@ async def test_a_server_error_is_logged_without_the_callers_data(
     assert "sign_in_codes" in logged  # where it failed is there...
     national = phone.removeprefix("+1")
     assert national not in logged and "5550178" not in logged  # ...whose number it was is not
+
+
+async def test_a_path_says_which_methods_it_takes(api: Api) -> None:
+    refused = await api.client.delete("/v1/me")
+    assert refused.status_code == 405
+    assert set(refused.headers["allow"].split(", ")) == {"GET", "PATCH", "OPTIONS"}
+    for path, methods in (("/v1/me", {"GET", "PATCH"}), ("/v1/me/income", {"GET", "POST"})):
+        answer = await api.client.options(path)
+        assert answer.status_code == 204
+        assert set(answer.headers["allow"].split(", ")) == methods | {"OPTIONS"}, path
