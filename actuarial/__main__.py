@@ -1,6 +1,6 @@
-"""``python -m actuarial``: forecast, backtest, bench."""
+"""`python -m actuarial`: forecast, backtest, bench."""
 
-from actuarial.cli import main
+from actuarial.cli import PROG, main
 
 if __name__ == "__main__":
-    raise SystemExit(main())
+    main(prog_name=PROG)

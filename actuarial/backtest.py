@@ -18,7 +18,6 @@ two months of history is where partial pooling earns its keep.
 
 from __future__ import annotations
 
-import argparse
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -132,15 +131,17 @@ def report(out: Outcomes) -> str:
     return "\n".join(lines)
 
 
-def backtest_command(args: argparse.Namespace) -> int:
-    config = ModelConfig(sample_workers=args.sample_workers)
+def backtest_command(
+    *, workers: int, months: int, horizon: int, platforms: int, seeds: int, sample_workers: int
+) -> None:
+    """Fit and score on `seeds` generated populations and print the report."""
+    config = ModelConfig(sample_workers=sample_workers)
     out = Outcomes()
-    for seed in range(args.seeds):
-        run_seed(100 + seed, args.workers, args.months, args.horizon, args.platforms, config, out)
+    for seed in range(seeds):
+        run_seed(100 + seed, workers, months, horizon, platforms, config, out)
     print(
-        f"Backtest: {args.seeds} generated populations x {args.workers} workers, "
-        f"{args.platforms} platforms, fitted on {args.months} months, "
-        f"scored on the next {args.horizon}"
+        f"Backtest: {seeds} generated populations x {workers} workers, "
+        f"{platforms} platforms, fitted on {months} months, "
+        f"scored on the next {horizon}"
     )
     print(report(out))
-    return 0

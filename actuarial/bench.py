@@ -1,4 +1,4 @@
-"""``python -m actuarial bench``: time and peak memory of each stage at Mutua's scale.
+"""`python -m actuarial bench`: time and peak memory of each stage at Mutua's scale.
 
 Stages, on generated data (`--workers` x `--months` x `--platforms`):
 
@@ -10,12 +10,11 @@ Stages, on generated data (`--workers` x `--months` x `--platforms`):
 4. pool pricing, if `actuarial.pricing.bench_pricing` is available.
 
 Peak memory is the process's peak resident set during the stage (Linux resets the peak via
-``/proc/self/clear_refs``; elsewhere it is the peak so far).
+`/proc/self/clear_refs`; elsewhere it is the peak so far).
 """
 
 from __future__ import annotations
 
-import argparse
 import contextlib
 import importlib
 import resource
@@ -55,38 +54,47 @@ def measure(label: str, fn: Callable[[], Any], rows: list[tuple[str, float, floa
     return result
 
 
-def bench_command(args: argparse.Namespace) -> int:
+def bench_command(
+    *,
+    workers: int,
+    months: int,
+    platforms: int,
+    sample_workers: int,
+    threads: int,
+    members: int,
+    scenarios: int,
+) -> None:
+    """Time each stage on generated data and print a table (see the module docstring)."""
     rows: list[tuple[str, float, float]] = []
     print(
-        f"Mutua actuarial bench: {args.workers} workers x {args.months} months x "
-        f"{args.platforms} platforms, {args.threads} threads"
+        f"Mutua actuarial bench: {workers} workers x {months} months x "
+        f"{platforms} platforms, {threads} threads"
     )
     print(f"{'stage':<58} {'time':>10} {'peak RSS':>13}")
     pop = measure(
         "generate data (not a stage)",
-        lambda: generate_population(args.workers, args.months, args.platforms, seed=2026),
+        lambda: generate_population(workers, months, platforms, seed=2026),
         rows,
     )
     history = IncomeHistory.from_population(pop)
     del pop
-    model = IncomeModel(ModelConfig(sample_workers=args.sample_workers))
+    model = IncomeModel(ModelConfig(sample_workers=sample_workers))
     measure(
-        f"1. population fit, {args.sample_workers}-worker sample (build+compile+NUTS)",
+        f"1. population fit, {sample_workers}-worker sample (build+compile+NUTS)",
         lambda: model.fit(history, seed=1),
         rows,
     )
     measure("2. per-worker conjugate update, all workers", lambda: model.posterior(history), rows)
     fc = measure(
         "3. update + 12-month forecasts + baselines + savings targets",
-        lambda: model.predict(history, horizon=12, seed=1, threads=args.threads),
+        lambda: model.predict(history, horizon=12, seed=1, threads=threads),
         rows,
     )
     print(f"   ({fc.n_workers} workers, {model.config.predictive_draws} paths each)")
-    _bench_pricing(args, rows)
-    return 0
+    _bench_pricing(members, scenarios, rows)
 
 
-def _bench_pricing(args: argparse.Namespace, rows: list[tuple[str, float, float]]) -> None:
+def _bench_pricing(members: int, scenarios: int, rows: list[tuple[str, float, float]]) -> None:
     try:
         pricing = importlib.import_module("actuarial.pricing")
     except ImportError:
@@ -97,8 +105,8 @@ def _bench_pricing(args: argparse.Namespace, rows: list[tuple[str, float, float]
         print("4. pool pricing: no bench_pricing in actuarial.pricing, skipped")
         return
     figures = measure(
-        f"4. pool pricing, {args.members} members x {args.scenarios} scenarios",
-        lambda: bench(args.members, args.scenarios),
+        f"4. pool pricing, {members} members x {scenarios} scenarios",
+        lambda: bench(members, scenarios),
         rows,
     )
     for name, value in dict(figures).items():

@@ -1,85 +1,151 @@
-"""Command line of the actuarial engine: ``forecast``, ``backtest`` and ``bench``.
+"""`python -m actuarial`: forecast, backtest and bench, on click like `mutua` and `python -m i18n`.
 
-``forecast --history H.csv --horizon N --out F.json`` reads ``worker_id,platform,month,amount``
-rows and writes every worker's forecast, baseline and savings target. Without ``--fit`` it
-fits the population stage on a stratified sample of the history first (and can keep that fit
-with ``--save-fit``); with ``--fit`` it uses a saved fit, which must come from this version of
-the model.
+The help texts are what a user reads, so they are plain sentences (click shows docstrings as
+written) and every option says its default.
 """
 
 from __future__ import annotations
 
-import argparse
 import json
-import sys
-from collections.abc import Sequence
 from pathlib import Path
+
+import click
 
 from actuarial.model import IncomeHistory, IncomeModel, ModelConfig
 
-
-def _parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog="python -m actuarial", description=__doc__)
-    sub = parser.add_subparsers(dest="command", required=True)
-
-    fc = sub.add_parser("forecast", help="forecast every worker in a history CSV")
-    fc.add_argument("--history", required=True, type=Path)
-    fc.add_argument("--horizon", type=int, default=12)
-    fc.add_argument("--out", required=True, type=Path)
-    fc.add_argument("--fit", type=Path, help="use this saved fit instead of fitting")
-    fc.add_argument("--save-fit", type=Path, help="save the fit made from the history here")
-    fc.add_argument("--sample-workers", type=int, default=ModelConfig.sample_workers)
-    fc.add_argument("--seed", type=int, default=0)
-
-    bt = sub.add_parser("backtest", help="calibration and scores on generated held-out months")
-    bt.add_argument("--workers", type=int, default=4000)
-    bt.add_argument("--months", type=int, default=30, help="history months before the cut")
-    bt.add_argument("--horizon", type=int, default=6)
-    bt.add_argument("--platforms", type=int, default=4)
-    bt.add_argument("--seeds", type=int, default=2, help="independent populations to test on")
-    bt.add_argument("--sample-workers", type=int, default=ModelConfig.sample_workers)
-
-    bn = sub.add_parser("bench", help="time and peak memory of each stage")
-    bn.add_argument("--workers", type=int, default=100_000)
-    bn.add_argument("--months", type=int, default=24)
-    bn.add_argument("--platforms", type=int, default=3)
-    bn.add_argument("--sample-workers", type=int, default=2000)
-    bn.add_argument("--threads", type=int, default=2)
-    bn.add_argument("--members", type=int, default=100_000, help="pool size for pricing")
-    bn.add_argument("--scenarios", type=int, default=50_000, help="pricing scenarios")
-    return parser
+PROG = "python -m actuarial"
 
 
-def forecast_command(args: argparse.Namespace) -> int:
-    history = IncomeHistory.from_csv(args.history)
-    if args.fit is not None:
-        model = IncomeModel.load(args.fit)
+@click.group(context_settings={"show_default": True, "max_content_width": 100})
+def main() -> None:
+    """Mutua's actuarial engine: income forecasts, savings targets, checks and benchmarks."""
+
+
+@main.command()
+@click.option(
+    "--history",
+    required=True,
+    type=click.Path(exists=True, dir_okay=False, path_type=Path),
+    help="CSV of worker_id,platform,month,amount (month YYYY-MM, amount in currency units), "
+    "as mutua income export --pool ID writes it.",
+)
+@click.option("--horizon", default=12, type=click.IntRange(1, 36), help="Months ahead to forecast.")
+@click.option(
+    "--out",
+    required=True,
+    type=click.Path(dir_okay=False, writable=True, path_type=Path),
+    help="Where to write the forecasts (JSON).",
+)
+@click.option(
+    "--fit",
+    "fit_path",
+    type=click.Path(exists=True, dir_okay=False, path_type=Path),
+    help="Use this saved fit instead of fitting; it must come from this version of the model.",
+)
+@click.option(
+    "--save-fit",
+    type=click.Path(dir_okay=False, writable=True, path_type=Path),
+    help="Keep the fit made from the history here, for later --fit runs.",
+)
+@click.option(
+    "--sample-workers",
+    default=ModelConfig.sample_workers,
+    type=click.IntRange(1),
+    help="Workers in the stratified sample the population stage is fitted on.",
+)
+@click.option("--seed", default=0, type=int, help="Seed of the sampler and the forecast paths.")
+def forecast(
+    history: Path,
+    horizon: int,
+    out: Path,
+    fit_path: Path | None,
+    save_fit: Path | None,
+    sample_workers: int,
+    seed: int,
+) -> None:
+    """Forecast every worker in a history CSV.
+
+    Writes each worker's monthly quantiles, baseline and savings target. Without --fit, the
+    population stage is first fitted on a sample of the history.
+    """
+    data = IncomeHistory.from_csv(history)
+    if fit_path is not None:
+        model = IncomeModel.load(fit_path)
     else:
-        model = IncomeModel(ModelConfig(sample_workers=args.sample_workers))
-        model.fit(history, seed=args.seed)
-        if args.save_fit is not None:
-            model.save(args.save_fit)
-    forecast = model.predict(history, horizon=args.horizon, seed=args.seed)
-    args.out.write_text(json.dumps(forecast.to_json(), indent=1))
-    print(
-        f"{forecast.n_workers} workers, {forecast.horizon} months "
-        f"({forecast.months[0]}..{forecast.months[-1]}), model {forecast.model_id} -> {args.out}"
+        model = IncomeModel(ModelConfig(sample_workers=sample_workers))
+        model.fit(data, seed=seed)
+        if save_fit is not None:
+            model.save(save_fit)
+    result = model.predict(data, horizon=horizon, seed=seed)
+    out.write_text(json.dumps(result.to_json(), indent=1))
+    click.echo(
+        f"{result.n_workers} workers, {result.horizon} months "
+        f"({result.months[0]}..{result.months[-1]}), model {result.model_id} -> {out}"
     )
-    return 0
 
 
-def main(argv: Sequence[str] | None = None) -> int:
-    args = _parser().parse_args(argv)
-    if args.command == "forecast":
-        return forecast_command(args)
-    if args.command == "backtest":
-        from actuarial.backtest import backtest_command
+@main.command()
+@click.option("--workers", default=4000, type=click.IntRange(10), help="Workers per population.")
+@click.option("--months", default=30, type=click.IntRange(2), help="History months before the cut.")
+@click.option("--horizon", default=6, type=click.IntRange(1), help="Held-out months scored.")
+@click.option("--platforms", default=4, type=click.IntRange(1), help="Platforms per population.")
+@click.option("--seeds", default=2, type=click.IntRange(1), help="Independent populations.")
+@click.option(
+    "--sample-workers",
+    default=ModelConfig.sample_workers,
+    type=click.IntRange(1),
+    help="Workers in the population stage's sample.",
+)
+def backtest(
+    workers: int, months: int, horizon: int, platforms: int, seeds: int, sample_workers: int
+) -> None:
+    """Calibration and scores on generated held-out months.
 
-        return backtest_command(args)
+    Scores are against two naive forecasts: the worker's own past months and everyone's.
+    """
+    from actuarial.backtest import backtest_command
+
+    backtest_command(
+        workers=workers,
+        months=months,
+        horizon=horizon,
+        platforms=platforms,
+        seeds=seeds,
+        sample_workers=sample_workers,
+    )
+
+
+@main.command()
+@click.option("--workers", default=100_000, type=click.IntRange(1), help="Workers generated.")
+@click.option("--months", default=24, type=click.IntRange(2), help="Months of history.")
+@click.option("--platforms", default=3, type=click.IntRange(1), help="Platforms per worker.")
+@click.option(
+    "--sample-workers",
+    default=2000,
+    type=click.IntRange(1),
+    help="Workers in the population stage's sample.",
+)
+@click.option("--threads", default=2, type=click.IntRange(1), help="Threads for forecasting.")
+@click.option("--members", default=100_000, type=click.IntRange(1), help="Pool size for pricing.")
+@click.option("--scenarios", default=50_000, type=click.IntRange(1), help="Pricing scenarios.")
+def bench(
+    workers: int,
+    months: int,
+    platforms: int,
+    sample_workers: int,
+    threads: int,
+    members: int,
+    scenarios: int,
+) -> None:
+    """Time and peak memory of each stage at Mutua's scale."""
     from actuarial.bench import bench_command
 
-    return bench_command(args)
-
-
-if __name__ == "__main__":
-    sys.exit(main())
+    bench_command(
+        workers=workers,
+        months=months,
+        platforms=platforms,
+        sample_workers=sample_workers,
+        threads=threads,
+        members=members,
+        scenarios=scenarios,
+    )

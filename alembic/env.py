@@ -28,6 +28,8 @@ def load_all_models() -> MetaData:
     import core.ratelimit  # noqa: F401
     import income.models  # noqa: F401
     import notifications.models  # noqa: F401
+    import pools.ledger_models
+    import pools.models  # noqa: F401
     import runs.models  # noqa: F401
 
     return Base.metadata

@@ -23,10 +23,12 @@ from api.client_address import TrustedProxies
 from api.deps import provide_db_session, provide_settings
 from api.edge import check_request
 from api.idempotency import IdempotencyMiddleware
+from api.openapi import ACCEPT_LANGUAGE, DOCS_PATH, refuse_unknown_docs_page
 from api.openapi_ui import PinnedSwaggerUI
 from api.problems import EXCEPTION_HANDLERS
 from api.responses import tidy
 from api.routes.auth import AuthController
+from api.routes.export import ExportController
 from api.routes.income import IncomeController
 from api.routes.me import MeController
 from api.routes.plan import PlanController
@@ -87,6 +89,10 @@ def create_app(
                 await worker.stop()
             await engine.dispose()
 
+    async def before_request(request: Request[Any, Any, Any]) -> None:
+        refuse_unknown_docs_page(request)
+        await check_request(request)
+
     async def kick_outbox(request: Request[Any, Any, Any]) -> None:
         """Committed changes may have queued messages: send them now, not at the next poll."""
         if request.method != "GET" and run_outbox_worker:
@@ -99,6 +105,7 @@ def create_app(
             AuthController,
             MeController,
             PlanController,
+            ExportController,
             PoolController,
             AdminPoolController,
             RunController,
@@ -109,9 +116,10 @@ def create_app(
             "db_session": Provide(provide_db_session),
             "settings": Provide(provide_settings, sync_to_thread=False),
         },
+        parameters=ACCEPT_LANGUAGE,
         middleware=[DefineMiddleware(cast(Any, IdempotencyMiddleware))],
         exception_handlers=EXCEPTION_HANDLERS,
-        before_request=check_request,
+        before_request=before_request,
         after_response=kick_outbox,
         before_send=[add_security_headers],
         request_max_body_size=settings.max_body_bytes,
@@ -126,7 +134,8 @@ def create_app(
                 "Cooperative benefits and income smoothing for independent workers. "
                 "Errors are RFC 9457 problem details with a stable `type`."
             ),
-            path="/schema",
+            path=DOCS_PATH,
+            use_handler_docstrings=True,
             render_plugins=[PinnedSwaggerUI(path="/")],
             components=Components(security_schemes=dict(SCHEMES)),
         ),

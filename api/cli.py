@@ -1,4 +1,4 @@
-"""The `mutua` command: serve, migrate, seed the demo, manage administrators.
+"""The `mutua` command: serve, migrate, seed the demo, manage administrators, export income.
 
 Built on click like Litestar's own CLI; every command reads settings from the environment
 (`MUTUA_*`) once, at the start.
@@ -7,10 +7,13 @@ Built on click like Litestar's own CLI; every command reads settings from the en
 from __future__ import annotations
 
 import asyncio
+import csv
+import uuid
 from pathlib import Path
-from typing import Any
+from typing import Any, TextIO
 
 import click
+from sqlalchemy.engine import make_url
 
 from core.db import create_engine, session_factory
 from core.settings import Settings
@@ -88,6 +91,55 @@ def scheduler(ctx: click.Context, once: bool) -> None:
     asyncio.run(work())
 
 
+@main.command("last-code")
+@click.option("--phone", required=True, help="The phone, with its country code (+1415...).")
+@click.option(
+    "--wait",
+    default=10.0,
+    show_default=True,
+    type=click.FloatRange(0, 120),
+    help="Seconds to wait for the text to be written.",
+)
+@click.pass_context
+def last_code(ctx: click.Context, phone: str, wait: float) -> None:
+    """Print the newest sign-in code texted to a phone, for trying the API locally.
+
+    Reads the file the SMS provider writes (MUTUA_SMS_PROVIDER=file:PATH, the default),
+    waiting for the text if the server has not written it yet:
+    CODE=$(.venv/bin/mutua last-code --phone +14155550100)
+    """
+    from api.last_code import NoCode, last_sign_in_code
+    from core.errors import MutuaError
+    from core.phones import normalize_phone
+    from notifications.providers import FileSmsProvider, provider_from_setting
+
+    settings = _settings(ctx)
+    provider = provider_from_setting(settings.sms_provider)
+    if not isinstance(provider, FileSmsProvider):
+        raise click.ClickException(
+            f"texts go to {settings.sms_provider!r}, not to a file this command can read; "
+            "it works with MUTUA_SMS_PROVIDER=file:PATH"
+        )
+    try:
+        number = normalize_phone(phone)
+    except MutuaError as exc:
+        raise click.ClickException(exc.detail) from exc
+
+    async def read() -> str:
+        engine = create_engine(settings.database_url)
+        try:
+            return await last_sign_in_code(
+                session_factory(engine), number, provider.path, wait=wait
+            )
+        finally:
+            await engine.dispose()
+
+    try:
+        click.echo(asyncio.run(read()))
+    except NoCode as exc:
+        raise click.ClickException(str(exc)) from exc
+
+
 @main.group()
 def db() -> None:
     """Database schema."""
@@ -97,15 +149,48 @@ def db() -> None:
 @click.option("--revision", default="head", show_default=True)
 @click.pass_context
 def db_upgrade(ctx: click.Context, revision: str) -> None:
-    """Apply migrations (the only way the schema changes)."""
+    """Apply migrations (the only way the schema changes), creating the schema if needed."""
     from alembic import command
     from alembic.config import Config
+    from alembic.script import ScriptDirectory
 
+    settings = _settings(ctx)
     config = Config(str(ROOT / "alembic.ini"))
     config.set_main_option("script_location", str(ROOT / "alembic"))
-    config.attributes["database_url"] = _settings(ctx).database_url
+    config.attributes["database_url"] = settings.database_url
+    before = asyncio.run(_schema_revision(settings.database_url))
     command.upgrade(config, revision)
-    click.echo(f"database at {revision}")
+    after = asyncio.run(_schema_revision(settings.database_url))
+    script = ScriptDirectory.from_config(config)
+
+    def named(rev: str | None) -> str:
+        found = script.get_revision(rev) if rev else None
+        return f"{rev} ({found.doc})" if found is not None and found.doc else str(rev)
+
+    where = make_url(settings.database_url).render_as_string(hide_password=True)
+    if before is None:
+        click.echo(f"Created the database schema at revision {named(after)} in {where}")
+    elif before != after:
+        click.echo(
+            f"Upgraded the database schema from {named(before)} to {named(after)} in {where}"
+        )
+    else:
+        click.echo(f"The database schema is up to date at revision {named(after)} in {where}")
+
+
+async def _schema_revision(url: str) -> str | None:
+    """The database's Alembic revision; None when it has no schema yet."""
+    from alembic.runtime.migration import MigrationContext
+
+    engine = create_engine(url)
+    try:
+        async with engine.connect() as connection:
+            revision: str | None = await connection.run_sync(
+                lambda sync: MigrationContext.configure(sync).get_current_revision()
+            )
+            return revision
+    finally:
+        await engine.dispose()
 
 
 @main.group()
@@ -130,16 +215,35 @@ def demo_seed(ctx: click.Context, if_empty: bool, seed: int, workers: int) -> No
         click.echo("The database already has a co-op; demo not seeded again.")
         if DEMO_CREDENTIALS.exists():
             email, password = DEMO_CREDENTIALS.read_text().split()[:2]
-            click.echo(f"Demo administrator: {email} / {password}")
+            click.echo(f"Demo administrator (an operator): {email} / {password}")
+        click.echo(_where_texts_go(_settings(ctx).sms_provider))
         if not if_empty:
             ctx.exit(1)
         return
     remember_password(DEMO_CREDENTIALS, summary)
     click.echo("Seeded the demo co-op.")
-    click.echo(f"  Administrator: {summary.admin_email} / {summary.admin_password}")
+    click.echo(
+        f"  Administrator (an operator, who sees every pool): "
+        f"{summary.admin_email} / {summary.admin_password}"
+    )
     click.echo(f"  Pool join code: {summary.pool_code}")
     click.echo(f"  Workers (sign in with POST /v1/auth/otp): {', '.join(summary.phones[:5])}, ...")
-    click.echo(f"  Sign-in codes are written to: {_settings(ctx).sms_provider}")
+    click.echo(f"  {_where_texts_go(_settings(ctx).sms_provider, summary.phones[0])}")
+
+
+def _where_texts_go(setting: str, phone: str = "PHONE") -> str:
+    """Where the demo's texts (sign-in codes included) can be read, in words."""
+    from notifications.providers import FileSmsProvider, MemorySmsProvider, provider_from_setting
+
+    provider = provider_from_setting(setting)
+    if isinstance(provider, FileSmsProvider):
+        return (
+            f"Texts, sign-in codes included, are appended to {provider.path}; "
+            f"a phone's newest code: .venv/bin/mutua last-code --phone {phone}"
+        )
+    if isinstance(provider, MemorySmsProvider):
+        return "Texts are kept in the server's memory (MUTUA_SMS_PROVIDER=memory), unread"
+    return f"Texts are sent through {setting}"
 
 
 @main.group("run")
@@ -219,16 +323,27 @@ def refusals(ctx: click.Context, hours: int) -> None:
 
 @main.group()
 def admin() -> None:
-    """Administrators."""
+    """Administrators: an `admin` runs the pools they create or are granted; an `operator`
+    runs the service, sees every pool and grants pools to administrators."""
 
 
 @admin.command("create")
 @click.option("--email", required=True)
 @click.option("--password", required=True, help="At least 12 characters.")
-@click.option("--role", type=click.Choice(["admin", "operator"]), default="admin")
+@click.option(
+    "--role",
+    type=click.Choice(["admin", "operator"]),
+    default="admin",
+    show_default=True,
+    help="admin: runs the pools they create or are granted (see `admin grant`); "
+    "operator: runs the service, sees every pool and grants pools to administrators.",
+)
 @click.pass_context
 def admin_create(ctx: click.Context, email: str, password: str, role: str) -> None:
-    """Create an administrator who signs in with email and password."""
+    """Create an administrator who signs in with email and password.
+
+    A new admin sees no pool until they create one (POST /v1/pools) or are granted one.
+    """
     from core.errors import MutuaError
     from pools.admins import create_admin
 
@@ -242,6 +357,81 @@ def admin_create(ctx: click.Context, email: str, password: str, role: str) -> No
     except MutuaError as exc:
         raise click.ClickException(exc.detail) from exc
     click.echo(f"administrator {created.email} ({created.role}) created")
+
+
+@admin.command("grant")
+@click.option("--email", required=True, help="The administrator's email.")
+@click.option("--pool", "pool_id", required=True, type=click.UUID, help="The pool's id.")
+@click.pass_context
+def admin_grant(ctx: click.Context, email: str, pool_id: uuid.UUID) -> None:
+    """Make an administrator one of a pool's administrators (harmless if already one)."""
+    from core.errors import MutuaError
+    from pools.admins import grant_pool
+
+    async def work(session: Any) -> Any:
+        granted = await grant_pool(session, pool_id, email)
+        await session.commit()
+        return granted
+
+    try:
+        granted, pool, created = asyncio.run(_in_session(_settings(ctx), work))
+    except MutuaError as exc:
+        raise click.ClickException(exc.detail) from exc
+    verb = "now runs" if created else "already ran"
+    click.echo(f"administrator {granted.email} {verb} the pool {pool.name} ({pool.id})")
+
+
+@main.group()
+def income() -> None:
+    """Workers' income records."""
+
+
+@income.command("export")
+@click.option("--pool", "pool_id", required=True, type=click.UUID, help="The pool's id.")
+@click.option(
+    "--out",
+    type=click.File("w", encoding="utf-8"),
+    default="-",
+    show_default=True,
+    help="File to write; - is standard output.",
+)
+@click.pass_context
+def income_export(ctx: click.Context, pool_id: uuid.UUID, out: TextIO) -> None:
+    """Write the income of a pool's members as python -m actuarial forecast reads it.
+
+    One line per worker, platform and month (worker_id,platform,month,amount), in the
+    pool's currency and its units; members who left the pool are not included.
+    """
+    from core.errors import NotFound
+    from income.history import HISTORY_COLUMNS, history_of
+    from pools import repository
+
+    async def work(session: Any) -> Any:
+        pool = await repository.pool_by_id(session, pool_id)
+        if pool is None:
+            raise NotFound(f"no pool has the id {pool_id}")
+        members = await repository.members_of_pool(session, pool.id)
+        worker_ids = [worker.id for member, worker in members if member.status != "left"]
+        return pool, await history_of(session, worker_ids, pool.currency)
+
+    try:
+        pool, history = asyncio.run(_in_session(_settings(ctx), work))
+    except NotFound as exc:
+        raise click.ClickException(exc.detail) from exc
+    writer = csv.writer(out, lineterminator="\n")
+    writer.writerow(HISTORY_COLUMNS)
+    writer.writerows(history.rows)
+    out.flush()
+    skipped = (
+        f"; {history.other_currencies} month figures in other currencies left out"
+        if history.other_currencies
+        else ""
+    )
+    click.echo(
+        f"{len(history.rows)} month figures of {history.workers} members of {pool.name} "
+        f"in {pool.currency}{skipped}",
+        err=True,
+    )
 
 
 if __name__ == "__main__":  # pragma: no cover

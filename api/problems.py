@@ -145,13 +145,40 @@ def validation_handler(
     Malformed JSON is 400 (`malformed-json`); a body that parses but breaks the schema
     (unknown field, wrong type, missing field) is 422 `validation-failed`, with the fields.
     """
-    errors = exc.extra if isinstance(exc.extra, list) else None
+    errors = _named_as_sent(request, exc.extra) if isinstance(exc.extra, list) else None
     detail = str(exc.detail)
     if "JSON is malformed" in detail or ("decode" in detail.lower() and not errors):
         return problem(400, "malformed-json", "The body is not valid JSON", detail, request=request)
     return problem(
         422, "validation-failed", "The request is not valid", detail, request=request, errors=errors
     )
+
+
+def _named_as_sent(request: Request[Any, Any, Any], errors: list[Any]) -> list[Any]:
+    """Litestar names a bad query parameter or header by its Python name (`from_month`);
+    the client sent it as `from`, so that is the name the error gives."""
+    handler = request.scope.get("route_handler")
+    parameters = handler.parsed_fn_signature.parameters if handler is not None else {}
+    named: list[Any] = []
+    for error in errors:
+        key = error.get("key") if isinstance(error, dict) else None
+        field = parameters.get(key) if isinstance(key, str) else None
+        kwarg = getattr(field, "kwarg_definition", None)
+        alias = next(
+            (
+                name
+                for name in (getattr(kwarg, attribute, None) for attribute in _ALIASES)
+                if isinstance(name, str) and name
+            ),
+            None,
+        )
+        named.append({**error, "key": alias} if alias else error)
+    return named
+
+
+_ALIASES = ("query", "header", "cookie", "name")
+"""Where Litestar keeps the name a parameter is sent under (`Parameter(query=...)`,
+`QueryParameter(name=...)`)."""
 
 
 def http_error_handler(

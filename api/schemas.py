@@ -80,6 +80,8 @@ class MeUpdate(Strict):
     name: Annotated[str, text(0, 200)] | msgspec.UnsetType = msgspec.UNSET
     language: Annotated[str, text(0, 64)] | msgspec.UnsetType = msgspec.UNSET
     timezone: Annotated[str, text(0, 64)] | msgspec.UnsetType = msgspec.UNSET
+    sms_opted_out: bool | msgspec.UnsetType = msgspec.UNSET
+    """True is STOP (no more texts, sign-in codes included), false is START."""
 
 
 class RulesIn(Strict):
@@ -166,11 +168,29 @@ class MemberOut(msgspec.Struct, kw_only=True):
     left_on: date | None
 
 
+class GrantIn(Strict):
+    email: Annotated[str, text(3, 254)]
+
+
+class PoolAdministratorOut(msgspec.Struct, kw_only=True):
+    pool_id: uuid.UUID
+    administrator_id: uuid.UUID
+    email: str
+    role: str
+
+
 class IncomeIn(Strict):
     platform: Annotated[str, text(1, 32)]
     month: Period
     amount_minor: AmountMinor
     currency: Currency
+
+
+class IncomeUpdate(Strict):
+    """A corrected amount for a monthly entry; the currency stays unless given."""
+
+    amount_minor: AmountMinor
+    currency: Currency | msgspec.UnsetType = msgspec.UNSET
 
 
 class IncomeRecordOut(msgspec.Struct, kw_only=True):

@@ -17,6 +17,8 @@ import sys
 import tempfile
 import time
 import uuid
+from datetime import UTC, datetime
+from datetime import time as dtime
 from pathlib import Path
 
 import asyncpg
@@ -94,6 +96,11 @@ async def seed(url: str, n: int, seed_value: int) -> tuple[uuid.UUID, Period]:
                 for i, w in enumerate(workers)
             ],
         )  # fmt: skip
+        # Each month's income reported on the 1st of the next, before every run's cut-off.
+        reported = [
+            min(datetime.combine(Period.parse(m).shift(1).first_day, dtime(), UTC), now)
+            for m in labels
+        ]
         sources: dict[tuple[int, int], uuid.UUID] = {}
         records = []
         cents = np.rint(population.amounts * 100).astype(np.int64)
@@ -103,7 +110,7 @@ async def seed(url: str, n: int, seed_value: int) -> tuple[uuid.UUID, Period]:
                 sources[key] = new_id()
             records.append(
                 (new_id(), workers[i], sources[key], population.platforms[p], "csv", labels[t],
-                 None, int(cents[i, p, t]), "USD", f"bench:{labels[t]}", now)
+                 None, int(cents[i, p, t]), "USD", f"bench:{labels[t]}", reported[t])
             )  # fmt: skip
         await session.execute(
             IncomeSource.__table__.insert(),

@@ -231,14 +231,25 @@ PROBLEM_TITLES: dict[str, Message] = {
         msg("problem.phone-not-textable", "We do not send texts to this kind of number"),
         msg("problem.invalid-credentials", "Email or password is wrong"),
         msg("problem.too-many-login-attempts", "Too many sign-in attempts; try again later"),
+        msg("problem.administrator-not-found", "No administrator has that email"),
         msg("problem.join-code-not-found", "No pool has that join code"),
         msg("problem.membership-suspended", "Your membership of this pool is suspended"),
         msg("problem.invalid-timezone", "The time zone is not a known IANA zone"),
         msg("problem.invalid-name", "The name is not valid"),
         msg("problem.weak-password", "The password is too short"),
         msg("problem.invalid-pool-rules", "The pool's rules are not valid"),
+        msg(
+            "problem.pool-rules-required",
+            "The pool's amount rules must be given for this currency",
+        ),
         msg("problem.unknown-platform", "The platform is not a known one"),
         msg("problem.invalid-csv", "The CSV statement was rejected"),
+        msg("problem.currency-not-in-pools", "The currency is not one your pools use"),
+        msg("problem.currency-required", "Say which currency the statement is in"),
+        msg(
+            "problem.income-record-not-editable",
+            "This income was imported and cannot be changed here",
+        ),
         msg("problem.ledger-error", "The ledger refused the transfer"),
         msg("problem.invalid-transfer", "The transfer is not valid"),
         msg(
@@ -276,6 +287,17 @@ _TEMPLATES: tuple[Template, ...] = (
             "pool.welcome",
             "Welcome to {pool_name} on Mutua! Text BALANCE to see your savings or HELP "
             "for all commands.",
+        ),
+        {"pool_name": text(WORST_POOL_NAME)},
+        budget=1,
+        ucs2_budget=2,
+    ),
+    Template(
+        "pool.left",
+        msg(
+            "pool.left",
+            "You have left {pool_name} on Mutua. Your savings stay yours. To come back, text "
+            "JOIN and the pool code.",
         ),
         {"pool_name": text(WORST_POOL_NAME)},
         budget=1,

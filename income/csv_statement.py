@@ -18,6 +18,8 @@ Format decisions (they are part of the API contract):
   more decimals than the currency has is an error, never a rounding. Zero is allowed: a
   line of no pay is still information.
 - At most `MAX_ROWS` data lines and `MAX_BYTES` bytes.
+- The lines of one platform in one month add up to at most the monthly ceiling of
+  `income.limits` (`above-monthly-ceiling`, on the line that crosses it).
 
 Each line gets an external id: a hash of its date, platform and amount plus how many
 identical lines came before it in the file. Re-importing the statement, or a later one that
@@ -41,6 +43,7 @@ from core.errors import InvalidAmount, InvalidPeriod
 from core.money import MAX_MINOR, minor_digits, normalize_currency, parse_amount
 from core.periods import Period
 from income.errors import CsvRejected, UnknownPlatform, echo
+from income.limits import monthly_ceiling_minor
 from income.platforms import parse_platform
 
 MAX_ROWS = 10_000
@@ -130,7 +133,24 @@ def parse_statement(
         raise CsvRejected(
             "the file has a header but no lines of income", line=header_line, reason="no-rows"
         )
+    _check_monthly_ceiling(lines, currency)
     return lines
+
+
+def _check_monthly_ceiling(lines: list[StatementLine], currency: str) -> None:
+    ceiling = monthly_ceiling_minor(currency)
+    totals: Counter[tuple[str, str]] = Counter()
+    for line in lines:
+        month = (line.platform, line.period)
+        totals[month] += line.amount_minor
+        if totals[month] > ceiling:
+            raise CsvRejected(
+                f"{line.platform} in {line.period} adds up to more than "
+                f"{ceiling} minor units of {currency}, more than a month's income can be",
+                line=line.line,
+                reason="above-monthly-ceiling",
+                column="amount",
+            )
 
 
 def _decode(data: bytes) -> str:

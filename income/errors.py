@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from core.errors import ValidationFailed
+from core.errors import Conflict, ValidationFailed
 
 _ECHO_LIMIT = 40
 """Longest piece of user input repeated back in an error, so a huge field stays out of logs."""
@@ -63,3 +63,24 @@ class InvalidPeriodRange(ValidationFailed):
 
     slug = "invalid-period-range"
     title = "The month range is not valid"
+
+
+class CurrencyNotInPools(ValidationFailed):
+    """Income in a currency none of the worker's pools uses; `extra.currencies` lists theirs."""
+
+    slug = "currency-not-in-pools"
+    title = "The currency is not one your pools use"
+
+
+class CurrencyRequired(ValidationFailed):
+    """A statement whose currency cannot be known without asking (`extra.currencies`)."""
+
+    slug = "currency-required"
+    title = "Say which currency the statement is in"
+
+
+class IncomeRecordNotEditable(Conflict):
+    """An imported record: its source owns it (see `income.service.correct_manual`)."""
+
+    slug = "income-record-not-editable"
+    title = "This income was imported and cannot be changed here"

@@ -202,3 +202,37 @@ async def figures_in(
     result = await session.stream(query.execution_options(yield_per=2000))
     async for row in result:
         yield row
+
+
+async def record_of_worker(
+    session: AsyncSession, worker_id: uuid.UUID, record_id: uuid.UUID
+) -> IncomeRecord | None:
+    """The worker's record by id, locked for a change; None for another worker's record."""
+    query = (
+        select(IncomeRecord)
+        .where(IncomeRecord.id == record_id, IncomeRecord.worker_id == worker_id)
+        .with_for_update()
+    )
+    return (await session.execute(query)).scalar_one_or_none()
+
+
+async def delete_record(session: AsyncSession, record: IncomeRecord) -> None:
+    await session.delete(record)
+    await session.flush()
+
+
+async def records_of_workers(
+    session: AsyncSession, worker_ids: Sequence[uuid.UUID], *, chunk: int = 500
+) -> list[IncomeRecord]:
+    """Every record of the given workers, by worker and month (in chunks, so a large pool
+    stays under the databases' limits on bound parameters)."""
+    records: list[IncomeRecord] = []
+    for start in range(0, len(worker_ids), chunk):
+        ids = list(worker_ids[start : start + chunk])
+        result = await session.execute(
+            select(IncomeRecord)
+            .where(IncomeRecord.worker_id.in_(ids))
+            .order_by(IncomeRecord.worker_id, IncomeRecord.period, IncomeRecord.id)
+        )
+        records.extend(result.scalars())
+    return records

@@ -10,17 +10,19 @@ from __future__ import annotations
 
 import asyncio
 import uuid
+from collections.abc import Collection
 from dataclasses import dataclass
 from datetime import date
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from core.errors import InvalidAmount, InvalidPeriod
-from core.money import Money, normalize_currency
+from core.errors import InvalidAmount, InvalidPeriod, NotFound
+from core.money import Money
 from core.periods import Period
 from income import repository
 from income.csv_statement import latest_today, parse_statement
-from income.errors import InvalidPeriodRange
+from income.errors import IncomeRecordNotEditable, InvalidPeriodRange
+from income.limits import check_currency, monthly_ceiling_minor, statement_currency
 from income.models import IncomeRecord
 from income.platforms import parse_platform
 from income.summary import (
@@ -65,6 +67,7 @@ async def record_manual(
     period: Period,
     amount_minor: int,
     currency: str,
+    pool_currencies: Collection[str] = (),
     today: date | None = None,
 ) -> ManualResult:
     """Set the worker's income on a platform for a month, as they state it.
@@ -73,13 +76,23 @@ async def record_manual(
     again replaces the amount (and currency) rather than adding to it, because a worker who
     re-enters a month is correcting it. Zero is a valid entry (a month with no work on the
     platform). Months after the current one are refused; "current" is the latest month
-    anywhere on Earth, so no worker's own today is ever in the future. `today` is for tests.
+    anywhere on Earth, so no worker's own today is ever in the future. The currency must be
+    one of `pool_currencies` (the worker's pools'; empty when they are in none) and the
+    amount within the monthly ceiling, as `income.limits` explains. `today` is for tests.
     """
     platform = parse_platform(platform)
-    currency = normalize_currency(currency)
+    currency = check_currency(currency, pool_currencies)
     amount = Money(amount_minor, currency).amount_minor
     if amount < 0:
         raise InvalidAmount("income cannot be negative", reason="negative-amount")
+    ceiling = monthly_ceiling_minor(currency)
+    if amount > ceiling:
+        raise InvalidAmount(
+            f"{amount} minor units of {currency} in one month on one platform is more than "
+            f"Mutua records ({ceiling}); check for extra zeros or an amount in cents",
+            reason="above-monthly-ceiling",
+            ceiling_minor=ceiling,
+        )
     if period > Period.of(today or latest_today()):
         raise InvalidPeriod(f"{period} is in the future", reason="future-period")
     external_id = _manual_external_id(period)
@@ -111,22 +124,77 @@ async def record_manual(
         return ManualResult(existing, created=False)
 
 
+async def _manual_record(
+    session: AsyncSession, worker_id: uuid.UUID, record_id: uuid.UUID
+) -> IncomeRecord:
+    record = await repository.record_of_worker(session, worker_id, record_id)
+    if record is None:  # another worker's record is as absent as one that never existed
+        raise NotFound("no such income record", record_id=str(record_id))
+    if record.kind != "manual":
+        raise IncomeRecordNotEditable(
+            f"this record came from a {record.kind} import; to correct its month, enter the "
+            "month's total yourself (POST /v1/me/income), which then stands for it",
+            record_id=str(record_id),
+            source=record.kind,
+        )
+    return record
+
+
+async def correct_manual(
+    session: AsyncSession,
+    worker_id: uuid.UUID,
+    record_id: uuid.UUID,
+    *,
+    amount_minor: int,
+    currency: str | None = None,
+    pool_currencies: Collection[str] = (),
+) -> IncomeRecord:
+    """Change the amount (and currency) of a monthly entry the worker made.
+
+    Only the worker's own entries can be changed or deleted: an imported line is what its
+    statement or bank says, and a worker who disagrees enters the month's total, which then
+    stands for the imported lines (`income.summary`). A correction obeys the rules of a new
+    entry (currency of a pool, monthly ceiling), because it is one.
+    """
+    record = await _manual_record(session, worker_id, record_id)
+    result = await record_manual(
+        session,
+        worker_id,
+        platform=record.platform,
+        period=Period.parse(record.period),
+        amount_minor=amount_minor,
+        currency=currency or record.currency,
+        pool_currencies=pool_currencies,
+    )
+    return result.record
+
+
+async def delete_manual(session: AsyncSession, worker_id: uuid.UUID, record_id: uuid.UUID) -> None:
+    """Delete a monthly entry the worker made; the month then rests on imported lines, if any."""
+    async with session.begin_nested():
+        record = await _manual_record(session, worker_id, record_id)
+        await repository.delete_record(session, record)
+
+
 async def import_csv(
     session: AsyncSession,
     worker_id: uuid.UUID,
     data: bytes,
     *,
-    currency: str,
+    currency: str | None,
+    pool_currencies: Collection[str] = (),
     today: date | None = None,
 ) -> CsvImportResult:
     """Import a CSV statement all or nothing; lines already imported are skipped.
 
-    The whole file is parsed and checked before the first write (a bad line raises
-    `CsvRejected` and nothing is written); the writes then run in one SAVEPOINT. Lines
-    carry stable external ids, so importing the same statement again, or an overlapping
-    later one, adds only lines not seen before. `today` is for tests.
+    The statement's currency is `currency`, which must be one of `pool_currencies`, or, when
+    not given, the worker's only pool currency (`income.limits.statement_currency` asks
+    rather than guesses between several). The whole file is parsed and checked before the
+    first write (a bad line raises `CsvRejected` and nothing is written); the writes then run
+    in one SAVEPOINT. Lines carry stable external ids, so importing the same statement
+    again, or an overlapping later one, adds only lines not seen before. `today` is for tests.
     """
-    currency = normalize_currency(currency)
+    currency = statement_currency(currency, pool_currencies)
     # Parsing ten thousand lines is CPU work of most of a second: done in a thread, it
     # leaves the event loop free to answer everyone else meanwhile.
     lines = await asyncio.to_thread(parse_statement, data, currency=currency, today=today)

@@ -112,3 +112,25 @@ async def existing_dedup_keys(session: AsyncSession, keys: list[str]) -> set[str
         select(OutboxMessage.dedup_key).where(OutboxMessage.dedup_key.in_(keys))
     )
     return {key for key in rows if key is not None}
+
+
+async def messages_to(session: AsyncSession, phone: str) -> list[OutboxMessage]:
+    """Every message queued for a phone, oldest first (for the worker's export of their data)."""
+    rows = await session.scalars(
+        select(OutboxMessage)
+        .where(OutboxMessage.recipient == phone)
+        .order_by(OutboxMessage.created_at, OutboxMessage.id)
+    )
+    return list(rows)
+
+
+async def newest_message_to(
+    session: AsyncSession, phone: str, template: str
+) -> OutboxMessage | None:
+    """The latest message of a template queued for a phone, in any status."""
+    return await session.scalar(
+        select(OutboxMessage)
+        .where(OutboxMessage.recipient == phone, OutboxMessage.template == template)
+        .order_by(OutboxMessage.created_at.desc(), OutboxMessage.id.desc())
+        .limit(1)
+    )

@@ -1,4 +1,10 @@
-"""Administrator accounts: email and an argon2id password hash.
+"""Administrator accounts (email and an argon2id password hash) and the pools they run.
+
+Two roles. An `operator` runs the Mutua service itself: sees every pool, and grants
+administrators to pools. An `admin` runs a co-op: sees the pools they created or were
+granted, and nothing else. Administrators are created on the command line, by whoever runs
+the service; a new `admin` sees no pool until they create one or an operator grants them one
+(`mutua admin grant`, or `POST /v1/admin/pools/{id}/administrators`).
 
 Checking a password costs about 300 ms of CPU by design, which makes it both the thing
 worth guessing against and a way to stall the server. So hashing and verifying run in a
@@ -10,21 +16,28 @@ password is checked (`LoginLimits`), so a guesser is stopped without costing a h
 from __future__ import annotations
 
 import asyncio
+import uuid
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from core import ratelimit
 from core.clock import utcnow
-from core.errors import Conflict, ValidationFailed
+from core.errors import Conflict, NotFound, ValidationFailed
 from core.ratelimit import Limit, counter_key
 from pools import repository
-from pools.errors import InvalidCredentials, TooManyLoginAttempts, WeakPassword
-from pools.models import ADMIN_ROLES, Administrator
+from pools.errors import (
+    AdministratorNotFound,
+    InvalidCredentials,
+    TooManyLoginAttempts,
+    WeakPassword,
+)
+from pools.models import ADMIN_ROLES, Administrator, Pool, PoolAdministrator
 
 MIN_PASSWORD_LENGTH = 12
 PASSWORD_CHECKS_AT_ONCE = 2
@@ -155,3 +168,31 @@ async def authenticate_admin(
     await ratelimit.hit(session, known, client_key, now)
     await session.commit()
     return admin
+
+
+async def grant_pool(
+    session: AsyncSession, pool_id: uuid.UUID, email: str
+) -> tuple[Administrator, Pool, bool]:
+    """Make the administrator with `email` one of the pool's administrators.
+
+    Granting again is harmless (the third value is False then). Only operators may call
+    this from the API; the command line is run by whoever runs the service.
+    """
+    address = normalize_email(email)
+    admin = await repository.admin_by_email(session, address)
+    if admin is None:
+        raise AdministratorNotFound(
+            f"no administrator has the email {address}; create one with mutua admin create",
+            email=address,
+        )
+    pool = await repository.pool_by_id(session, pool_id)
+    if pool is None:
+        raise NotFound("no such pool", pool_id=str(pool_id))
+    if await repository.is_pool_admin(session, pool.id, admin.id):
+        return admin, pool, False
+    try:
+        async with session.begin_nested():
+            session.add(PoolAdministrator(pool_id=pool.id, administrator_id=admin.id))
+    except IntegrityError:  # granted at the same moment by another request
+        return admin, pool, False
+    return admin, pool, True

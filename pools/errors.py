@@ -78,3 +78,8 @@ class InvalidName(ValidationFailed):
 class WeakPassword(ValidationFailed):
     slug = "weak-password"
     title = "The password is too short"
+
+
+class AdministratorNotFound(NotFound):
+    slug = "administrator-not-found"
+    title = "No administrator has that email"

@@ -1,8 +1,9 @@
 """Ledger tables: accounts and the append-only, double-entry transfers between them.
 
-Balances are kept on the account as posted debits and credits (as TigerBeetle does), updated
-in the same statement that checks the no-negative rule, so the check holds under concurrent
-transfers without reading the whole history.
+Balances are kept on the account as posted debits and credits (as TigerBeetle does). A batch
+locks its accounts, checks the no-negative rule against their balances in order, and moves
+them in one UPDATE; the `no_overdraft` CHECK below holds the rule even against a writer that
+skipped the lock, without reading the whole history.
 """
 
 from __future__ import annotations

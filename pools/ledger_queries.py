@@ -343,3 +343,24 @@ async def lock_member_balances(
             if worker is not None:
                 found.setdefault(worker, {})[kind] = (account, int(amount))
     return found
+
+
+async def transfers_of_accounts(
+    session: AsyncSession, account_ids: Collection[uuid.UUID]
+) -> list[LedgerTransfer]:
+    """Every transfer into or out of any of the accounts, oldest first (a full history, for a
+    worker's export of their data)."""
+    if not account_ids:
+        return []
+    ids = sorted(account_ids)
+    query = (
+        select(LedgerTransfer)
+        .where(
+            or_(
+                LedgerTransfer.debit_account_id.in_(ids),
+                LedgerTransfer.credit_account_id.in_(ids),
+            )
+        )
+        .order_by(LedgerTransfer.created_at, LedgerTransfer.id)
+    )
+    return list(await session.scalars(query))

@@ -1,4 +1,4 @@
-"""A worker's own profile: name, language and time zone."""
+"""A worker's own profile: name, language, time zone, and whether Mutua may text them."""
 
 from __future__ import annotations
 
@@ -7,7 +7,7 @@ from datetime import UTC, datetime, timedelta
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from core.clock import utcnow
-from i18n import normalize_language
+from i18n import choose_language, normalize_language
 from notifications.outbox import enqueue_sms
 from pools.models import Worker
 from pools.service import check_name, check_timezone
@@ -31,11 +31,18 @@ async def update_profile(
     name: str | None = None,
     language: str | None = None,
     timezone: str | None = None,
+    sms_opted_out: bool | None = None,
     now: datetime | None = None,
 ) -> Worker:
     """Apply the fields given; a new language is confirmed by SMS in that language, so a
     worker who picked the wrong one by mistake sees it at once. Only the first change in a
-    `LANGUAGE_SMS_WINDOW` is texted: its dedup key names the window, not the moment."""
+    `LANGUAGE_SMS_WINDOW` is texted: its dedup key names the window, not the moment.
+
+    `sms_opted_out` is STOP and START from the web: the same flag, honoured before every
+    send. Turning texts off sends nothing more (not even a confirmation: the suppression
+    check would drop it); turning them back on is confirmed by a text, which also shows the
+    phone receives them again. While texts are off no sign-in code can be sent either.
+    """
     if name is not None:
         worker.name = check_name(name, WORKER_NAME_MAX)
     if timezone is not None:
@@ -51,6 +58,23 @@ async def update_profile(
                 language=tag,
                 values={},
                 dedup_key=f"language-changed:{worker.id}:{_window_index(now or utcnow())}",
+            )
+    if sms_opted_out is not None and sms_opted_out != worker.sms_opted_out:
+        worker.sms_opted_out = sms_opted_out
+        await session.flush()  # the outbox checks the flag as stored
+        if not sms_opted_out:
+            await enqueue_sms(
+                session,
+                to=worker.phone_e164,
+                template="sms.started",
+                language=choose_language(
+                    chosen=worker.language,
+                    accept_language=None,
+                    phone_e164=worker.phone_e164,
+                    pool_default=None,
+                ),
+                values={},
+                dedup_key=f"sms-started:{worker.id}:{utcnow().isoformat()}",
             )
     await session.flush()
     return worker

@@ -119,16 +119,15 @@ async def members_page(
 
 
 async def pools_page(
-    session: AsyncSession, admin_id: uuid.UUID, after: uuid.UUID | None, limit: int
+    session: AsyncSession, admin_id: uuid.UUID | None, after: uuid.UUID | None, limit: int
 ) -> list[Pool]:
-    """Up to `limit` of the pools the administrator runs after the pool `after`, oldest first."""
-    query = (
-        select(Pool)
-        .join(PoolAdministrator, PoolAdministrator.pool_id == Pool.id)
-        .where(PoolAdministrator.administrator_id == admin_id)
-        .order_by(Pool.id)
-        .limit(limit)
-    )
+    """Up to `limit` of the pools the administrator runs (every pool, for `admin_id` None)
+    after the pool `after`, by id."""
+    query = select(Pool).order_by(Pool.id).limit(limit)
+    if admin_id is not None:
+        query = query.join(PoolAdministrator, PoolAdministrator.pool_id == Pool.id).where(
+            PoolAdministrator.administrator_id == admin_id
+        )
     if after is not None:
         query = query.where(Pool.id > after)
     return list(await session.scalars(query))
@@ -142,6 +141,10 @@ async def pools_of_admin(session: AsyncSession, admin_id: uuid.UUID) -> Sequence
         .order_by(Pool.created_at)
     )
     return list(rows)
+
+
+async def all_pools(session: AsyncSession) -> Sequence[Pool]:
+    return list(await session.scalars(select(Pool).order_by(Pool.created_at, Pool.id)))
 
 
 async def count_pools(session: AsyncSession) -> int:
@@ -158,7 +161,8 @@ async def codes_sent_since(session: AsyncSession, phone_e164: str, since: dateti
 async def oldest_code_since(
     session: AsyncSession, phone_e164: str, since: datetime
 ) -> datetime | None:
-    """When the oldest code still counted against the phone's hourly cap was made."""
+    """When the oldest code sent to the phone since `since` was made: the hourly cap frees a
+    slot an hour after it."""
     query = select(func.min(SignInCode.created_at)).where(
         SignInCode.phone_e164 == phone_e164, SignInCode.created_at >= since
     )

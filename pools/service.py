@@ -180,6 +180,9 @@ async def pool_members(
 
 
 async def administered_pools(session: AsyncSession, admin: Administrator) -> Sequence[Pool]:
+    """The pools an administrator runs; an operator runs the service, so every pool."""
+    if admin.role == "operator":
+        return await repository.all_pools(session)
     return await repository.pools_of_admin(session, admin.id)
 
 
@@ -204,4 +207,6 @@ async def pool_members_page(
 async def administered_pools_page(
     session: AsyncSession, admin: Administrator, *, after: uuid.UUID | None, limit: int
 ) -> Sequence[Pool]:
-    return await repository.pools_page(session, admin.id, after, limit)
+    """The pools an administrator runs; an operator runs the service, so every pool."""
+    admin_id = None if admin.role == "operator" else admin.id
+    return await repository.pools_page(session, admin_id, after, limit)

@@ -17,6 +17,7 @@ from __future__ import annotations
 import hashlib
 import hmac
 import logging
+import math
 import re
 import secrets
 from dataclasses import dataclass
@@ -50,6 +51,7 @@ CODE_TTL = timedelta(minutes=10)
 MAX_ATTEMPTS = 5
 MAX_CODES_PER_HOUR = 5
 CODE_WINDOW = timedelta(hours=1)
+"""The window `MAX_CODES_PER_HOUR` counts over: a slot frees an hour after each code."""
 REFUSALS = Limit("sign-in-codes:refused", 2**31 - 1, CODE_WINDOW)
 """Codes refused, counted per hour by reason (the key): a count, never a limit."""
 _REASONS: dict[type[MutuaError], str] = {
@@ -137,8 +139,14 @@ async def _issue_code(
     since = now - CODE_WINDOW
     if await repository.codes_sent_since(session, phone, since) >= MAX_CODES_PER_HOUR:
         oldest = await repository.oldest_code_since(session, phone, since)
-        wait = (oldest + CODE_WINDOW - now) if oldest is not None else CODE_WINDOW
-        raise TooManyCodes(retry_after_seconds=max(1, int(wait.total_seconds()) + 1))
+        free_at = (oldest or now) + CODE_WINDOW
+        seconds = math.ceil((free_at - now).total_seconds())
+        wait = min(max(seconds, 1), int(CODE_WINDOW.total_seconds()))
+        raise TooManyCodes(
+            f"{MAX_CODES_PER_HOUR} codes were sent to this phone in the last hour; "
+            f"the next may be asked for in {wait} seconds",
+            retry_after_seconds=wait,
+        )
     worker = await repository.worker_by_phone(session, phone)
     if worker is not None and worker.sms_opted_out:
         # Nothing can be texted to a phone that sent STOP; saying so beats a code that never

@@ -2,14 +2,15 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Annotated, Any
 
 from litestar import Controller, Request, post
-from litestar.params import JSONBody
 from litestar.status_codes import HTTP_200_OK, HTTP_202_ACCEPTED
 
+from api import examples
 from api.client_address import client_of
 from api.deps import AppSettings, DbSession
+from api.openapi import json_body
 from api.responses import JSON_BODY, problems
 from api.schemas import AdminLogin, CodeSent, OtpRequest, OtpVerify, TokenOut
 from api.tokens import Principal, issue_token
@@ -52,10 +53,14 @@ class AuthController(Controller):
     async def request_code(
         self,
         request: Request[Any, Any, Any],
-        data: JSONBody[OtpRequest],
+        data: Annotated[OtpRequest, json_body(examples.OTP_REQUEST)],
         db_session: DbSession,
         settings: AppSettings,
     ) -> CodeSent:
+        """Six digits, valid for ten minutes and five guesses; at most five codes an hour per
+        phone (429 `too-many-codes` with `Retry-After`). The text is in the worker's chosen
+        language, else `Accept-Language`'s, else the phone country's, else English. The
+        phone signs up on its first sign-in."""
         await send_sign_in_code(
             db_session,
             data.phone,
@@ -77,8 +82,13 @@ class AuthController(Controller):
         responses=problems(JSON_BODY, InvalidPhone, InvalidCode, TooManyAttempts),
     )
     async def verify_code(
-        self, data: JSONBody[OtpVerify], db_session: DbSession, settings: AppSettings
+        self,
+        data: Annotated[OtpVerify, json_body(examples.OTP_VERIFY)],
+        db_session: DbSession,
+        settings: AppSettings,
     ) -> TokenOut:
+        """The token goes in `Authorization: Bearer <token>` on every other route. A wrong
+        code uses up one of the code's five attempts (`attempts_left` in the problem)."""
         worker = await verify_sign_in_code(
             db_session, data.phone, data.code, secret=settings.secret_key
         )
@@ -97,10 +107,12 @@ class AuthController(Controller):
     async def admin_login(
         self,
         request: Request[Any, Any, Any],
-        data: JSONBody[AdminLogin],
+        data: Annotated[AdminLogin, json_body(examples.ADMIN_LOGIN)],
         db_session: DbSession,
         settings: AppSettings,
     ) -> TokenOut:
+        """Administrators are created with `mutua admin create`; the token carries their
+        role (`admin` or `operator`, see the README)."""
         admin = await authenticate_admin(
             db_session,
             data.email,

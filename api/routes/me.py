@@ -3,14 +3,17 @@
 from __future__ import annotations
 
 import uuid
-from typing import Any
+from typing import Annotated, Any, TypeVar
 
 import msgspec
-from litestar import Controller, Request, get, patch
+from litestar import Controller, Request, get, patch, post
 from litestar.di import Provide
-from litestar.params import JSONBody
+from litestar.params import FromPath
+from litestar.status_codes import HTTP_200_OK
 
+from api import examples
 from api.deps import CurrentWorker, DbSession, provide_worker
+from api.openapi import json_body
 from api.paging import (
     DEFAULT_LIMIT,
     Page,
@@ -20,15 +23,55 @@ from api.paging import (
     decode_cursor,
     page_of,
 )
-from api.responses import JSON_BODY, PAGED, SIGNED_IN, problems
+from api.responses import (
+    IDEMPOTENT,
+    JSON_BODY,
+    NOT_FOUND,
+    PAGED,
+    SIGNED_IN,
+    IdempotencyKey,
+    problems,
+)
 from api.routes.pools import membership_out
 from api.schemas import AccountOut, MembershipOut, MeOut, MeUpdate, TransferOut
 from api.security import SECURED
 from i18n import UnsupportedLanguage, choose_language
 from pools import ledger_queries, service
 from pools.errors import InvalidName, InvalidTimezone
+from pools.leaving import leave_pool
 from pools.ledger_models import LedgerAccount, LedgerTransfer
 from pools.profile import update_profile
+
+T = TypeVar("T")
+
+
+def given(value: T | msgspec.UnsetType) -> T | None:
+    """A field the client sent, or None for one it left out."""
+    return None if isinstance(value, msgspec.UnsetType) else value
+
+
+def account_out(account: LedgerAccount) -> AccountOut:
+    return AccountOut(
+        id=account.id,
+        pool_id=account.pool_id,
+        kind=account.kind,
+        currency=account.currency,
+        balance_minor=account.balance_minor,
+    )
+
+
+def transfer_out(transfer: LedgerTransfer) -> TransferOut:
+    return TransferOut(
+        id=transfer.id,
+        debit_account_id=transfer.debit_account_id,
+        credit_account_id=transfer.credit_account_id,
+        amount_minor=transfer.amount_minor,
+        currency=transfer.currency,
+        reason=transfer.reason,
+        period=transfer.period,
+        reverses_id=transfer.reverses_id,
+        created_at=transfer.created_at,
+    )
 
 
 def me_out(worker: CurrentWorker, accept_language: str | None) -> MeOut:
@@ -56,29 +99,32 @@ class MeController(Controller):
 
     @get("/", summary="The signed-in worker", responses=problems(SIGNED_IN))
     async def me(self, request: Request[Any, Any, Any], worker: CurrentWorker) -> MeOut:
+        """`language` is the one Mutua texts the worker in; `language_chosen` says whether
+        they chose it (else it follows `Accept-Language`, then the phone's country)."""
         return me_out(worker, request.headers.get("accept-language"))
 
     @patch(
         "/",
-        summary="Change name, language or time zone",
+        summary="Change name, language, time zone, or turn texts off and on",
         responses=problems(SIGNED_IN, JSON_BODY, InvalidName, InvalidTimezone, UnsupportedLanguage),
     )
     async def update_me(
         self,
         request: Request[Any, Any, Any],
-        data: JSONBody[MeUpdate],
+        data: Annotated[MeUpdate, json_body(examples.ME_UPDATE)],
         worker: CurrentWorker,
         db_session: DbSession,
     ) -> MeOut:
-        def given(value: str | msgspec.UnsetType) -> str | None:
-            return None if isinstance(value, msgspec.UnsetType) else value
-
+        """Send only the fields to change; all of them apply or none. A new language is
+        confirmed by a text in it. `sms_opted_out: true` is STOP: no more texts, sign-in
+        codes included, until `false` (or START by SMS), which a text confirms."""
         await update_profile(
             db_session,
             worker,
             name=given(data.name),
             language=given(data.language),
             timezone=given(data.timezone),
+            sms_opted_out=given(data.sms_opted_out),
         )
         await db_session.commit()
         return me_out(worker, request.headers.get("accept-language"))
@@ -95,6 +141,7 @@ class MeController(Controller):
         limit: PageLimit = DEFAULT_LIMIT,
         cursor: PageCursor = None,
     ) -> Page[MembershipOut]:
+        """Left memberships stay listed, with `left_on`."""
         after = decode_cursor(cursor, "memberships", (uuid.UUID,))
         rows = await service.memberships_page(
             db_session, worker.id, after=after[0] if after else None, limit=limit + 1
@@ -106,6 +153,31 @@ class MeController(Controller):
             lambda row: (str(row[0].id),),
             lambda row: membership_out(*row),
         )
+
+    @post(
+        "/memberships/{membership_id:uuid}/leave",
+        status_code=HTTP_200_OK,
+        summary="Leave a pool",
+        responses=problems(SIGNED_IN, IDEMPOTENT, NOT_FOUND),
+    )
+    async def leave(
+        self,
+        membership_id: FromPath[uuid.UUID],
+        worker: CurrentWorker,
+        db_session: DbSession,
+        idempotency_key: IdempotencyKey = None,
+    ) -> MembershipOut:
+        """End a membership; leaving again is harmless.
+
+        Savings stay the worker's: leaving moves no money, and the savings account keeps its
+        balance (see `GET /v1/me/accounts`), withdrawable as before. Contributions owed for
+        months of membership stay owed; nothing is charged or paid for the month of leaving
+        or later. Joining again with the pool's code makes an active member again. The
+        worker is told by SMS.
+        """
+        member, pool = await leave_pool(db_session, worker, membership_id)
+        await db_session.commit()
+        return membership_out(member, pool)
 
     @get(
         "/accounts",
@@ -119,6 +191,7 @@ class MeController(Controller):
         limit: PageLimit = DEFAULT_LIMIT,
         cursor: PageCursor = None,
     ) -> Page[AccountOut]:
+        """Balances in minor units of each account's currency."""
         after = decode_cursor(cursor, "accounts", (uuid.UUID,))
         rows = await ledger_queries.accounts_page(
             db_session, worker.id, after[0] if after else None, limit + 1
@@ -137,6 +210,7 @@ class MeController(Controller):
         limit: PageLimit = DEFAULT_LIMIT,
         cursor: PageCursor = None,
     ) -> Page[TransferOut]:
+        """`GET /v1/me/export` has them all at once."""
         before = decode_cursor(cursor, "ledger", (aware_datetime, uuid.UUID))
         rows = await ledger_queries.transfers_page(
             db_session, worker.id, (before[0], before[1]) if before else None, limit + 1
@@ -148,27 +222,3 @@ class MeController(Controller):
             lambda transfer: (transfer.created_at.isoformat(), str(transfer.id)),
             transfer_out,
         )
-
-
-def account_out(account: LedgerAccount) -> AccountOut:
-    return AccountOut(
-        id=account.id,
-        pool_id=account.pool_id,
-        kind=account.kind,
-        currency=account.currency,
-        balance_minor=account.balance_minor,
-    )
-
-
-def transfer_out(transfer: LedgerTransfer) -> TransferOut:
-    return TransferOut(
-        id=transfer.id,
-        debit_account_id=transfer.debit_account_id,
-        credit_account_id=transfer.credit_account_id,
-        amount_minor=transfer.amount_minor,
-        currency=transfer.currency,
-        reason=transfer.reason,
-        period=transfer.period,
-        reverses_id=transfer.reverses_id,
-        created_at=transfer.created_at,
-    )

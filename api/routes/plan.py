@@ -46,6 +46,8 @@ class PlanController(Controller):
         db_session: DbSession,
         pool_id: Annotated[uuid.UUID | None, Parameter(query="pool_id")] = None,
     ) -> PlanOut:
+        """As the last monthly run made it, with each decision's `why` in the worker's
+        language; 404 `no-plan-yet` before the worker's first run."""
         language = worker_language(request, worker)
         return await service.worker_plan(db_session, worker.id, pool_id, language)
 
@@ -62,6 +64,7 @@ class PlanController(Controller):
         cursor: Annotated[str | None, Parameter(max_length=100)] = None,
         limit: Annotated[int, Parameter(ge=1, le=service.PAGE_MAX)] = service.PAGE_DEFAULT,
     ) -> DecisionsOut:
+        """Pages of `limit`; pass `next_cursor` back as `cursor` for the next page."""
         language = worker_language(request, worker)
         return await service.worker_decisions(db_session, worker.id, language, cursor, limit)
 
@@ -77,5 +80,6 @@ class PlanController(Controller):
         worker: CurrentWorker,
         db_session: DbSession,
     ) -> DecisionOut:
+        """With the inputs, factors and model behind it, to understand or appeal it."""
         language = worker_language(request, worker)
         return await service.worker_decision(db_session, worker.id, decision_id, language)

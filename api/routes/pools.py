@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import uuid
+from typing import Annotated
 
 from litestar import Controller, Response, get, post
 from litestar.di import Provide
-from litestar.params import FromPath, JSONBody
+from litestar.params import FromPath
 from litestar.status_codes import HTTP_200_OK, HTTP_201_CREATED
 
+from api import examples
 from api.deps import (
     CurrentAdmin,
     CurrentViewer,
@@ -18,6 +20,7 @@ from api.deps import (
     provide_viewer,
     provide_worker,
 )
+from api.openapi import json_body
 from api.paging import DEFAULT_LIMIT, Page, PageCursor, PageLimit, decode_cursor, page_of
 from api.responses import (
     IDEMPOTENT,
@@ -29,12 +32,23 @@ from api.responses import (
     also,
     problems,
 )
-from api.schemas import JoinIn, MemberOut, MembershipOut, PoolIn, PoolOut, RulesOut
+from api.schemas import (
+    GrantIn,
+    JoinIn,
+    MemberOut,
+    MembershipOut,
+    PoolAdministratorOut,
+    PoolIn,
+    PoolOut,
+    RulesOut,
+)
 from api.security import SECURED
-from core.errors import UnknownCurrency
+from core.errors import Forbidden, UnknownCurrency
 from i18n import UnsupportedLanguage
 from pools import service
+from pools.admins import grant_pool
 from pools.errors import (
+    AdministratorNotFound,
     InvalidName,
     InvalidTimezone,
     JoinCodeNotFound,
@@ -95,11 +109,14 @@ class PoolController(Controller):
     )
     async def create_pool(
         self,
-        data: JSONBody[PoolIn],
+        data: Annotated[PoolIn, json_body(examples.POOL)],
         admin: CurrentAdmin,
         db_session: DbSession,
         idempotency_key: IdempotencyKey = None,
     ) -> PoolOut:
+        """The creator administers it. A rule left out takes its default, with amounts
+        scaled to the currency (422 `pool-rules-required` where Mutua has no scale for it).
+        `code` is the join code to give members."""
         pool = await service.create_pool(
             db_session,
             admin.id,
@@ -125,11 +142,13 @@ class PoolController(Controller):
     )
     async def join_pool(
         self,
-        data: JSONBody[JoinIn],
+        data: Annotated[JoinIn, json_body(examples.JOIN)],
         worker: CurrentWorker,
         db_session: DbSession,
         idempotency_key: IdempotencyKey = None,
     ) -> Response[MembershipOut]:
+        """201 on joining (a welcome text follows), 200 if already a member; a member who
+        left joins again with the same code."""
         member, pool, created = await service.join_pool(db_session, worker, data.code)
         await db_session.commit()
         return Response(
@@ -146,6 +165,7 @@ class PoolController(Controller):
     async def get_pool(
         self, pool_id: FromPath[uuid.UUID], viewer: CurrentViewer, db_session: DbSession
     ) -> PoolOut:
+        """404 for anyone else, so a stranger cannot learn that the pool exists."""
         return pool_out(await service.pool_for_viewer(db_session, viewer, pool_id))
 
 
@@ -155,7 +175,11 @@ class AdminPoolController(Controller):
     dependencies = {"admin": Provide(provide_admin)}
     security = SECURED
 
-    @get("/", summary="Pools this administrator runs", responses=problems(SIGNED_IN, PAGED))
+    @get(
+        "/",
+        summary="Pools this administrator runs (every pool, for an operator)",
+        responses=problems(SIGNED_IN, PAGED),
+    )
     async def list_pools(
         self,
         admin: CurrentAdmin,
@@ -163,6 +187,7 @@ class AdminPoolController(Controller):
         limit: PageLimit = DEFAULT_LIMIT,
         cursor: PageCursor = None,
     ) -> Page[PoolOut]:
+        """An `admin` sees the pools they created or were granted; an `operator`, all."""
         after = decode_cursor(cursor, "pools", (uuid.UUID,))
         rows = await service.administered_pools_page(
             db_session, admin, after=after[0] if after else None, limit=limit + 1
@@ -182,6 +207,7 @@ class AdminPoolController(Controller):
         limit: PageLimit = DEFAULT_LIMIT,
         cursor: PageCursor = None,
     ) -> Page[MemberOut]:
+        """Members who left stay listed, with `left_on`."""
         after = decode_cursor(cursor, "members", (uuid.UUID,))
         viewer = Viewer(admin_id=admin.id, is_operator=admin.role == "operator")
         _, rows = await service.pool_members_page(
@@ -189,6 +215,38 @@ class AdminPoolController(Controller):
         )
         return page_of(
             rows, limit, "members", lambda row: (str(row[0].id),), lambda row: member_out(*row)
+        )
+
+    @post(
+        "/{pool_id:uuid}/administrators",
+        summary="Make an administrator one of the pool's",
+        responses={
+            **problems(SIGNED_IN, JSON_BODY, IDEMPOTENT, NOT_FOUND, AdministratorNotFound),
+            **also(HTTP_200_OK, PoolAdministratorOut, "They already ran the pool"),
+        },
+    )
+    async def grant(
+        self,
+        pool_id: FromPath[uuid.UUID],
+        data: Annotated[GrantIn, json_body(examples.GRANT)],
+        admin: CurrentAdmin,
+        db_session: DbSession,
+        idempotency_key: IdempotencyKey = None,
+    ) -> Response[PoolAdministratorOut]:
+        """Operators only: the administrator (created with `mutua admin create`) then sees
+        and runs the pool. 201 when granted, 200 when they already ran it."""
+        if admin.role != "operator":
+            raise Forbidden("only operators grant pools to administrators")
+        granted, pool, created = await grant_pool(db_session, pool_id, data.email)
+        await db_session.commit()
+        return Response(
+            PoolAdministratorOut(
+                pool_id=pool.id,
+                administrator_id=granted.id,
+                email=granted.email,
+                role=granted.role,
+            ),
+            status_code=HTTP_201_CREATED if created else HTTP_200_OK,
         )
 
 

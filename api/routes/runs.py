@@ -3,14 +3,16 @@
 from __future__ import annotations
 
 import uuid
-from typing import Any
+from typing import Annotated, Any
 
 from litestar import Controller, Request, get, post
 from litestar.di import Provide
-from litestar.params import FromPath, JSONBody
+from litestar.params import FromPath
 from litestar.status_codes import HTTP_202_ACCEPTED
 
+from api import examples
 from api.deps import CurrentAdmin, DbSession, provide_admin
+from api.openapi import json_body
 from api.responses import IDEMPOTENT, JSON_BODY, NOT_FOUND, SIGNED_IN, IdempotencyKey, problems
 from api.run_tasks import start_run_in_background
 from api.security import SECURED
@@ -60,7 +62,7 @@ class RunController(Controller):
         self,
         request: Request[Any, Any, Any],
         pool_id: FromPath[uuid.UUID],
-        data: JSONBody[RunIn],
+        data: Annotated[RunIn, json_body(examples.RUN)],
         admin: CurrentAdmin,
         db_session: DbSession,
         idempotency_key: IdempotencyKey = None,
@@ -80,6 +82,7 @@ class RunController(Controller):
     async def list_runs(
         self, pool_id: FromPath[uuid.UUID], admin: CurrentAdmin, db_session: DbSession
     ) -> RunsOut:
+        """Each with its status, step and totals."""
         return await runs_service.pool_runs(db_session, await _pool(db_session, admin, pool_id))
 
     @get(
@@ -94,6 +97,7 @@ class RunController(Controller):
         admin: CurrentAdmin,
         db_session: DbSession,
     ) -> RunOut:
+        """What `POST .../runs` started, as it stands now."""
         pool = await _pool(db_session, admin, pool_id)
         return await runs_service.pool_run(db_session, pool, run_id)
 
@@ -105,5 +109,6 @@ class RunController(Controller):
     async def health(
         self, pool_id: FromPath[uuid.UUID], admin: CurrentAdmin, db_session: DbSession
     ) -> HealthOut:
+        """Reserve, ruin probability, solved rate, fan chart, flows and arrears."""
         pool = await _pool(db_session, admin, pool_id)
         return await runs_service.pool_health(db_session, pool, utcnow().date())

@@ -16,6 +16,7 @@ from api.schemas import HealthOut
 
 @get("/health", tags=["system"], summary="The process is up")
 async def health() -> HealthOut:
+    """Always 200 while the process runs."""
     return HealthOut(status="ok")
 
 
@@ -31,6 +32,7 @@ async def health() -> HealthOut:
 async def ready(
     state: State, request: Request[Any, Any, Any]
 ) -> Response[HealthOut] | Response[dict[str, object]]:
+    """200 when the database answers, else 503 `not-ready`."""
     try:
         async with state.session_factory() as session:
             await session.execute(text("SELECT 1"))

@@ -1,4 +1,5 @@
-"""``python -m actuarial forecast`` writes the documented JSON for every worker."""
+"""`python -m actuarial forecast` writes the documented JSON for every worker, and the
+command's help reads as plain text."""
 
 from __future__ import annotations
 
@@ -9,6 +10,7 @@ from pathlib import Path
 
 import pymc as pm
 import pytest
+from click.testing import CliRunner
 from pymc.testing import mock_sample
 
 from actuarial.cli import main
@@ -49,8 +51,8 @@ def test_forecast_with_a_saved_fit(
     _write_history(small_population, history)
     mocked_model.save(fit)
     args = ["forecast", "--history", str(history), "--horizon", "3", "--out", str(out)]
-    code = main([*args, "--fit", str(fit)])
-    assert code == 0
+    result = CliRunner().invoke(main, [*args, "--fit", str(fit)], catch_exceptions=False)
+    assert result.exit_code == 0, result.output
     doc = _check(out, small_population.n_workers, 3)
     assert doc["model"]["id"] == mocked_model.model_id
 
@@ -64,7 +66,25 @@ def test_forecast_fits_when_no_fit_is_given(
     with warnings.catch_warnings():
         warnings.filterwarnings("ignore", "The effect of Potentials", UserWarning)
         args = ["forecast", "--history", str(history), "--horizon", "2", "--out", str(out)]
-        code = main([*args, "--sample-workers", "100", "--save-fit", str(saved)])
-    assert code == 0
+        more = ["--sample-workers", "100", "--save-fit", str(saved)]
+        result = CliRunner().invoke(main, [*args, *more], catch_exceptions=False)
+    assert result.exit_code == 0, result.output
     _check(out, small_population.n_workers, 2)
     assert IncomeModel.load(saved).model_id == json.loads(out.read_text())["model"]["id"]
+
+
+@pytest.mark.parametrize(
+    ("command", "says"),
+    [
+        ([], "Commands:"),
+        (["forecast"], "Months ahead to forecast. [default: 12; 1<=x<=36]"),
+        (["backtest"], "History months before the cut. [default: 30; x>=2]"),
+        (["bench"], "Pricing scenarios. [default: 50000; x>=1]"),
+    ],
+)
+def test_the_help_is_plain_text_with_defaults(command: list[str], says: str) -> None:
+    result = CliRunner().invoke(main, [*command, "--help"], prog_name="python -m actuarial")
+    assert result.exit_code == 0, result.output
+    assert "`" not in result.output
+    assert result.output.startswith("Usage: python -m actuarial")
+    assert says in " ".join(result.output.split())

@@ -93,8 +93,8 @@ def raw_income(name: str, raw: bytes, status: int, slug: str) -> Case:
     )
 
 
-def history(name: str, params: dict[str, str], slug: str) -> Case:
-    return Case(name, "GET", "/v1/me/income", "worker", 422, slug, params=params)
+def history(name: str, params: dict[str, str], slug: str, **detail: Any) -> Case:
+    return Case(name, "GET", "/v1/me/income", "worker", 422, slug, params=params, detail=detail)
 
 
 def request_code(name: str, body: Any, slug: str) -> Case:
@@ -164,10 +164,16 @@ CASES = [
     post_income("month 00", income(month="2026-00"), 422, "invalid-period"),
     post_income("two-digit year", income(month="26-01"), 422, "validation-failed"),
     post_income("a future month", income(month="2100-01"), 422, "invalid-period"),
-    history("range from month 13", {"from": "2026-13"}, "invalid-period"),
-    history("range to a two-digit year", {"to": "26-01"}, "invalid-period"),
-    history("range from words", {"from": "sept"}, "invalid-period"),
-    history("range too long to be a month", {"from": "2026-01-01"}, "validation-failed"),
+    # A bad query parameter is named as the client sent it (`from`), not as the code calls it.
+    history("range from month 13", {"from": "2026-13"}, "invalid-period", field="from"),
+    history("range to a two-digit year", {"to": "26-01"}, "invalid-period", field="to"),
+    history("range from words", {"from": "sept"}, "invalid-period", field="from"),
+    history(
+        "range too long to be a month",
+        {"from": "2026-01-01"},
+        "validation-failed",
+        errors=[{"message": "Expected `str` of length <= 7", "key": "from", "source": "query"}],
+    ),
     history("reversed range", {"from": "2026-05", "to": "2026-01"}, "invalid-period-range"),
     history(
         "a misspelt parameter, not an unfiltered list", {"form": "2026-01"}, "validation-failed"
@@ -343,7 +349,12 @@ CASES = [
     new_pool("16 levels deep is only wrong", pool_body(rules=nested(15)), "validation-failed"),
     patch_me("name too long", {"name": "A" * 201}, "validation-failed"),
     patch_me("phone cannot be changed here", {"phone": "+14155550199"}, "validation-failed"),
-    patch_me("opt-out is not set here", {"sms_opted_out": True}, "validation-failed"),
+    patch_me("opt-out is a flag, not text", {"sms_opted_out": "yes"}, "validation-failed"),
+    patch_me(
+        "opting out with a bad language: neither applies",
+        {"sms_opted_out": True, "language": "xx"},
+        "unsupported-language",
+    ),
     patch_me(
         "good name and zone, bad language: none of it applies",
         {"name": "Ana", "timezone": "America/Mexico_City", "language": "xx"},

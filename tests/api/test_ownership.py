@@ -27,6 +27,7 @@ W1_PHONE = "+14155550101"
 W2_PHONE = "+14155550102"
 SIGN_IN_PHONE = "+14155550103"
 ADMIN_A = "a@riders.example.org"
+ADMIN_B = "b@couriers.example.org"
 
 SLUG_BY_STATUS = {401: "unauthorized", 403: "forbidden", 404: "not-found"}
 """Refusals by the ownership and role checks: the same problem types on every route."""
@@ -74,9 +75,9 @@ def fixed(url: str, **request: Any) -> Callable[[Api, World, str], Awaitable[Req
     return build
 
 
-def with_pool(template: str) -> Callable[[Api, World, str], Awaitable[Request]]:
+def with_pool(template: str, **request: Any) -> Callable[[Api, World, str], Awaitable[Request]]:
     async def build(api: Api, world: World, target: str) -> Request:
-        return template.format(pool_id=world.pool_id(target)), {}
+        return template.format(pool_id=world.pool_id(target)), request
 
     return build
 
@@ -114,6 +115,22 @@ def pa_run(template: str) -> Callable[[Api, World, str], Awaitable[Request]]:
     return build
 
 
+def with_entry(template: str, **request: Any) -> Callable[[Api, World, str], Awaitable[Request]]:
+    """A fresh monthly entry of the target worker ("W1", "W2"), or an id nobody has."""
+
+    async def build(api: Api, world: World, target: str) -> Request:
+        if target == "no such record":
+            return template.format(record_id=uuid.UUID(int=0)), request
+        income = W1_INCOME if target == "W1" else W2_INCOME
+        response = await api.client.post(
+            "/v1/me/income", json={**income, "month": "2026-06"}, headers=world.headers[target]
+        )
+        assert response.status_code in (200, 201), response.text
+        return template.format(record_id=response.json()["id"]), request
+
+    return build
+
+
 def is_run_of(name: str) -> Check:
     def check(world: World, body: Body) -> None:
         assert body["pool_id"] == world.pools[name]["id"] and body["period"] == LAST_MONTH, body
@@ -137,6 +154,13 @@ def health_of(name: str) -> Check:
 
 def no_decisions(world: World, body: Body) -> None:
     assert body == {"items": [], "next_cursor": None}, body
+
+
+async def membership_of(api: Api, world: World, target: str) -> Request:
+    """The target worker's ("W1", "W2") membership, to leave."""
+    response = await api.client.get("/v1/me/memberships", headers=world.headers[target])
+    [membership] = response.json()["items"]
+    return f"/v1/me/memberships/{membership['id']}/leave", {}
 
 
 async def join_with_code(api: Api, world: World, target: str) -> Request:
@@ -171,6 +195,12 @@ def no_months_of_w2(world: World, body: Body) -> None:
     totals = {(month["month"], month["total_minor"]) for month in body["items"]}
     assert (W1_INCOME["month"], W1_INCOME["amount_minor"]) in totals, body
     assert all(total != W2_INCOME["amount_minor"] for _, total in totals), body
+
+
+def own_data_only(world: World, body: Body) -> None:
+    assert body["worker"]["phone"] == W1_PHONE, body
+    assert [m["pool_id"] for m in body["memberships"]] == [world.pools["PA"]["id"]], body
+    assert W2_INCOME["amount_minor"] not in {r["amount_minor"] for r in body["income"]}, body
 
 
 def pa_not_pb(world: World, body: Body) -> None:
@@ -350,6 +380,50 @@ ROUTES: dict[tuple[str, str], RouteCase] = {
             Row("operator", "PB", 200, is_pool("PB")),
         ],
     ),
+    # Last, because they change what the rows above rely on.
+    ("GET", "/v1/me/export"): RouteCase(
+        fixed("/v1/me/export"), [ANONYMOUS_401, ADMIN_403, Row("W1", "self", 200, own_data_only)]
+    ),
+    ("PATCH", "/v1/me/income/{record_id:uuid}"): RouteCase(
+        with_entry("/v1/me/income/{record_id}", json={"amount_minor": 1}),
+        [
+            Row("anonymous", "W1", 401),
+            Row("admin A", "W1", 403),
+            Row("W1", "W2", 404),
+            Row("W1", "no such record", 404),
+            Row("W1", "W1", 200),
+        ],
+    ),
+    ("DELETE", "/v1/me/income/{record_id:uuid}"): RouteCase(
+        with_entry("/v1/me/income/{record_id}"),
+        [
+            Row("anonymous", "W1", 401),
+            Row("admin A", "W1", 403),
+            Row("W1", "W2", 404),
+            Row("W1", "no such record", 404),
+            Row("W1", "W1", 204),
+        ],
+    ),
+    ("POST", "/v1/me/memberships/{membership_id:uuid}/leave"): RouteCase(
+        membership_of,
+        [
+            Row("anonymous", "W1", 401),
+            Row("admin A", "W1", 403),
+            Row("W1", "W2", 404),
+            Row("W1", "W1", 200),
+        ],
+    ),
+    ("POST", "/v1/admin/pools/{pool_id:uuid}/administrators"): RouteCase(
+        # Only operators hand pools to administrators, not even the pool's own.
+        with_pool("/v1/admin/pools/{pool_id}/administrators", json={"email": ADMIN_B}),
+        [
+            Row("anonymous", "PA", 401),
+            Row("W1", "PA", 403),
+            Row("admin A", "PA", 403),
+            Row("operator", "no such pool", 404),
+            Row("operator", "PA", 201),
+        ],
+    ),
 }
 
 
@@ -388,7 +462,7 @@ async def save(api: Api, pool_id: str, worker_id: str, amount_minor: int) -> Non
 
 async def build_world(api: Api) -> World:
     admin_a = await api.admin_headers(ADMIN_A)
-    admin_b = await api.admin_headers("b@couriers.example.org")
+    admin_b = await api.admin_headers(ADMIN_B)
     operator = await api.admin_headers("ops@mutua.example.org", role="operator")
     pa = await api.create_pool(admin_a, name="Bay Riders", currency="USD")
     pb = await api.create_pool(admin_b, name="Couriers CDMX", currency="MXN")

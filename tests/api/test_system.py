@@ -12,7 +12,7 @@ from sqlalchemy import text
 from api.app import create_app
 from core.settings import Settings
 from notifications.providers import MemorySmsProvider
-from tests.api.conftest import SECRET, Api
+from tests.api.conftest import SECRET, Api, assert_problem
 
 
 async def test_health_and_ready_on_a_live_database(api: Api) -> None:
@@ -103,3 +103,13 @@ async def test_a_path_says_which_methods_it_takes(api: Api) -> None:
         answer = await api.client.options(path)
         assert answer.status_code == 204
         assert set(answer.headers["allow"].split(", ")) == methods | {"OPTIONS"}, path
+
+
+async def test_a_documentation_page_that_does_not_exist_is_a_problem(api: Api) -> None:
+    for path in ("/schema/redoc", "/schema/rapidoc", "/schema/nothing.json"):
+        response = await api.client.get(path, headers={"Accept-Language": "es"})
+        body = assert_problem(response, 404, "not-found")
+        assert "/schema/openapi.json" in body["detail"]
+        assert response.headers["content-language"] == "es"
+    assert (await api.client.get("/schema/openapi.json")).status_code == 200
+    assert (await api.client.get("/schema")).status_code == 200

@@ -87,6 +87,13 @@ BAD_FILES: list[tuple[str, bytes | str, int | None, str, str | None]] = [
         "amount-out-of-range",
         "amount",
     ),
+    (
+        "a month above the ceiling",
+        f"{HEADER}2026-01-02,uber,60000\n2026-02-02,uber,60000\n2026-01-30,uber,40000.01\n",
+        4,
+        "above-monthly-ceiling",
+        "amount",
+    ),
     ("empty amount", f"{HEADER}2026-01-02,uber, \n", 2, "missing-value", "amount"),
     ("empty date", f"{HEADER},uber,1\n", 2, "missing-value", "date"),
     ("empty platform", f"{HEADER}2026-01-02,,1\n", 2, "missing-value", "platform"),
@@ -166,6 +173,17 @@ def test_too_many_decimals_for_a_currency_without_cents() -> None:
         parse(f"{HEADER}2026-01-02,uber,100.5\n", "JPY")
     assert caught.value.reason == "too-many-decimals"
     assert parse(f"{HEADER}2026-01-02,uber,100.00\n", "JPY")[0][3] == 100
+
+
+def test_the_monthly_ceiling_is_of_about_the_same_worth_in_every_currency() -> None:
+    # 100,000 dollars' worth on one platform in one month, and not a unit more.
+    for currency, ceiling in (("USD", "100000.00"), ("JPY", "15000000"), ("KWD", "31000.000")):
+        assert parse(f"{HEADER}2026-01-02,uber,{ceiling}\n", currency)
+        with pytest.raises(CsvRejected) as caught:
+            parse(f"{HEADER}2026-01-02,uber,{ceiling}\n2026-01-03,uber,1\n", currency)
+        assert (caught.value.line, caught.value.reason) == (3, "above-monthly-ceiling")
+    # Other platforms and other months have ceilings of their own.
+    assert parse(f"{HEADER}2026-01-02,uber,100000\n2026-01-02,lyft,100000\n")
 
 
 def test_row_limit() -> None:

@@ -10,9 +10,10 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from core.money import MAX_MINOR, minor_digits
+from core.money import minor_digits
 from income.csv_statement import parse_statement
 from income.errors import CsvRejected
+from income.limits import monthly_ceiling_minor
 from income.service import import_csv, list_income
 from tests.income.conftest import make_worker
 
@@ -52,6 +53,7 @@ def amount_text(draw: st.DrawFn, minor: int, digits: int) -> str:
 def statements(draw: st.DrawFn) -> tuple[str, bytes, list[Line]]:
     currency = draw(st.sampled_from(["USD", "JPY", "KWD", "EUR"]))
     digits = minor_digits(currency)
+    largest = monthly_ceiling_minor(currency) // 40  # 40 lines in one month stay valid
     lines = draw(
         st.lists(
             st.builds(
@@ -60,7 +62,7 @@ def statements(draw: st.DrawFn) -> tuple[str, bytes, list[Line]]:
                 ),
                 st.dates(date(1970, 1, 1), TODAY),
                 st.sampled_from(sorted(SPELLINGS)),
-                st.one_of(st.integers(0, 10**7), st.integers(0, MAX_MINOR)),
+                st.one_of(st.integers(0, min(10**7, largest)), st.integers(0, largest)),
                 st.just(lambda options: options[0]) | st.just(lambda options: options[-1]),
             ),
             min_size=1,

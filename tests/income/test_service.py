@@ -13,7 +13,13 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from core.errors import InvalidAmount, InvalidPeriod, MutuaError, UnknownCurrency
 from core.periods import Period
-from income.errors import CsvRejected, InvalidPeriodRange, UnknownPlatform
+from income.errors import (
+    CsvRejected,
+    CurrencyNotInPools,
+    CurrencyRequired,
+    InvalidPeriodRange,
+    UnknownPlatform,
+)
 from income.models import IncomeRecord, IncomeSource
 from income.service import ManualResult, import_csv, list_income, record_manual
 from tests.income.conftest import make_worker
@@ -108,6 +114,7 @@ async def enter(
     month: str = "2026-10",
     amount_minor: int = 1,
     currency: str = "USD",
+    pool_currencies: frozenset[str] = frozenset(),
 ) -> ManualResult:
     """A manual monthly entry, made on `TODAY`."""
     return await record_manual(
@@ -117,6 +124,7 @@ async def enter(
         period=Period.parse(month),
         amount_minor=amount_minor,
         currency=currency,
+        pool_currencies=pool_currencies,
         today=TODAY,
     )
 
@@ -154,6 +162,12 @@ async def test_manual_entry_creates_then_corrects(
     [
         ({"amount_minor": -1}, InvalidAmount, "invalid-amount"),
         ({"amount_minor": 10**16}, InvalidAmount, "invalid-amount"),
+        ({"amount_minor": 10_000_000_001}, InvalidAmount, "invalid-amount"),  # > $100,000
+        (
+            {"currency": "EUR", "pool_currencies": {"USD"}},
+            CurrencyNotInPools,
+            "currency-not-in-pools",
+        ),
         ({"amount_minor": True}, InvalidAmount, "invalid-amount"),
         ({"platform": "Deliveroo"}, UnknownPlatform, "unknown-platform"),
         ({"currency": "ZZZ"}, UnknownCurrency, "unknown-currency"),
@@ -171,6 +185,39 @@ async def test_manual_entry_refuses(
         await enter(session, worker_id, **fields)
     assert caught.value.slug == slug
     assert await count(session, worker_id, IncomeRecord) == 0
+
+
+async def test_income_is_in_a_currency_of_the_workers_pools(
+    session: AsyncSession, worker_id: uuid.UUID
+) -> None:
+    in_pools = frozenset({"USD", "JPY"})
+    assert (await enter(session, worker_id, currency="jpy", pool_currencies=in_pools)).created
+    # Before joining any pool, any currency may be recorded: there is nothing to compare with.
+    assert (await enter(session, worker_id, platform="lyft", currency="EUR")).created
+    with pytest.raises(CurrencyNotInPools) as refused:
+        await import_csv(
+            session, worker_id, STATEMENT, currency="EUR", pool_currencies=in_pools, today=TODAY
+        )
+    assert refused.value.extra["currencies"] == ["JPY", "USD"]
+
+
+async def test_a_statement_without_a_currency_is_asked_about_when_pools_differ(
+    session: AsyncSession, worker_id: uuid.UUID
+) -> None:
+    with pytest.raises(CurrencyRequired) as asked:
+        await import_csv(
+            session, worker_id, STATEMENT, currency=None, pool_currencies={"USD", "JPY"}
+        )
+    assert asked.value.extra["currencies"] == ["JPY", "USD"]
+    with pytest.raises(CurrencyRequired):
+        await import_csv(session, worker_id, STATEMENT, currency=None, today=TODAY)
+    assert await count(session, worker_id, IncomeRecord) == 0
+    result = await import_csv(
+        session, worker_id, STATEMENT, currency=None, pool_currencies={"USD"}, today=TODAY
+    )
+    assert result.added == 4
+    records = (await list_income(session, worker_id, from_period=None, to_period=None)).records
+    assert {record.currency for record in records} == {"USD"}
 
 
 async def test_the_current_month_and_zero_are_accepted(
