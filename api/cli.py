@@ -59,7 +59,9 @@ def serve(ctx: click.Context, host: str, port: int, with_scheduler: bool) -> Non
     settings = _settings(ctx)
     click.echo(f"Mutua on http://{host}:{port}  (API docs: http://{host}:{port}/schema)")
     app = create_app(settings, run_scheduler=with_scheduler)
-    uvicorn.run(app, host=host, port=port, log_level="info")
+    # Forwarded headers are read by the app, from MUTUA_TRUSTED_PROXIES only; uvicorn's own
+    # handling would believe them from any local process.
+    uvicorn.run(app, host=host, port=port, log_level="info", proxy_headers=False)
 
 
 @main.command()
@@ -265,6 +267,58 @@ def run_month(
         raise click.UsageError("give --pool or --all, not both")
     code = asyncio.run(run_months(_settings(ctx), pool_id, period, wait=not no_wait))
     ctx.exit(code)
+
+
+@main.command("purge")
+@click.option("--batch", default=1000, show_default=True, type=click.IntRange(1, 100_000))
+@click.pass_context
+def purge(ctx: click.Context, batch: int) -> None:
+    """Delete expired idempotency records and rate-limit windows, a batch per transaction,
+    until none are left (the monthly run and the scheduler call the same sweeps)."""
+    from api.idempotency import purge_expired as purge_idempotency
+    from core.ratelimit import purge_expired as purge_counters
+
+    async def work(session: Any) -> Any:
+        totals = {}
+        for name, sweep in (
+            ("idempotency records", purge_idempotency),
+            ("rate-limit windows", purge_counters),
+        ):
+            total = 0
+            while True:
+                removed = await sweep(session, limit=batch)
+                await session.commit()
+                total += removed
+                if removed < batch:
+                    break
+            totals[name] = total
+        return totals
+
+    for name, total in asyncio.run(_in_session(_settings(ctx), work)).items():
+        click.echo(f"{name} purged: {total}")
+
+
+@main.command("refusals")
+@click.option("--hours", default=24, show_default=True, type=click.IntRange(1, 24 * 31))
+@click.pass_context
+def refusals(ctx: click.Context, hours: int) -> None:
+    """Sign-in codes refused by the limits, by reason, over the last hours (SMS pumping shows
+    here first: many per-address or number-type refusals)."""
+    from datetime import timedelta
+
+    from core.clock import utcnow
+    from core.ratelimit import counts_since, window_of
+    from pools.signin import REFUSALS
+
+    since, _ = window_of(REFUSALS, utcnow() - timedelta(hours=hours))
+
+    async def work(session: Any) -> Any:
+        return await counts_since(session, REFUSALS.bucket, since)
+
+    counts = asyncio.run(_in_session(_settings(ctx), work))
+    click.echo(f"sign-in codes refused in the last {hours} h:")
+    for reason in ("number-type", "per-address", "per-phone", "hourly-budget"):
+        click.echo(f"  {reason:14} {counts.get(f'{REFUSALS.bucket}:{reason}', 0)}")
 
 
 @main.group()

@@ -8,6 +8,7 @@ crash half-way and a re-run end in the same state.
 
 from __future__ import annotations
 
+import os
 import secrets
 import uuid
 from dataclasses import dataclass
@@ -180,5 +181,7 @@ def remember_password(path: Path, summary: DemoSummary) -> None:
     if summary.admin_password is None:
         return
     path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_text(f"{summary.admin_email}\n{summary.admin_password}\n")
-    path.chmod(0o600)
+    descriptor = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    os.fchmod(descriptor, 0o600)  # also when an older copy was readable by others
+    with os.fdopen(descriptor, "w") as handle:
+        handle.write(f"{summary.admin_email}\n{summary.admin_password}\n")

@@ -6,7 +6,7 @@ from __future__ import annotations
 import uuid
 from datetime import datetime
 
-from sqlalchemy import CheckConstraint, Integer, LargeBinary, String, UniqueConstraint
+from sqlalchemy import CheckConstraint, Index, Integer, LargeBinary, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
 from core.base import Base
@@ -19,11 +19,12 @@ class IdempotencyRecord(Base):
     __table_args__ = (
         UniqueConstraint("principal", "key"),
         CheckConstraint("state IN ('in_flight', 'completed')", name="state"),
+        Index("ix_idempotency_records_created_at", "created_at"),
     )
 
     id: Mapped[uuid.UUID] = mapped_column(primary_key=True, default=new_id)
     principal: Mapped[str] = mapped_column(String(64))
-    """Who sent it (worker or administrator id, or `anonymous:<ip>`): keys are per caller."""
+    """Who sent it (`worker:<id>` or `admin:<id>`): keys are per signed-in caller."""
     key: Mapped[str] = mapped_column(String(255))
     method: Mapped[str] = mapped_column(String(8))
     path: Mapped[str] = mapped_column(String(512))
@@ -34,3 +35,7 @@ class IdempotencyRecord(Base):
     response_content_type: Mapped[str | None] = mapped_column(String(100))
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     completed_at: Mapped[datetime | None] = mapped_column()
+    lease_expires_at: Mapped[datetime | None] = mapped_column()
+    """While in flight: until when the request running it is known to be alive. It renews
+    the lease as it runs; a process that dies stops renewing, and once the lease is past a
+    retry takes the key over."""

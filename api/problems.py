@@ -24,6 +24,8 @@ and the miss is logged, rather than turning an error into a 500.
 from __future__ import annotations
 
 import logging
+import uuid
+from collections.abc import Mapping
 from typing import Any
 
 from litestar import MediaType, Request, Response
@@ -38,6 +40,7 @@ from litestar.exceptions import (
 from litestar.status_codes import HTTP_500_INTERNAL_SERVER_ERROR
 
 from core.errors import PROBLEM_BASE, MutuaError
+from core.logs import loggable
 from i18n import UnknownProblemType, choose_language, problem_title
 
 PROBLEM_JSON = "application/problem+json"
@@ -96,18 +99,19 @@ def _respond(
     detail: str | None,
     extra: dict[str, Any],
     request: Request[Any, Any, Any] | None,
+    headers: Mapping[str, str] | None = None,
 ) -> Response[dict[str, Any]]:
     accept = request.headers.get("accept-language") if request is not None else None
     language = problem_language(accept)
     body = problem_body(status, slug, title, detail, language)
     body.update({key: value for key, value in extra.items() if value is not None})
-    headers = {"Content-Language": language}
+    headers = {**(headers or {}), "Content-Language": language}
     if request is not None:
         headers["Vary"] = "Accept-Language"
     retry_after = extra.get("retry_after_seconds")
     if isinstance(retry_after, int) and not isinstance(retry_after, bool):
-        # The header is what HTTP clients and proxies read; the member is for the app.
-        headers["Retry-After"] = str(retry_after)
+        # The same wait as the body says, where HTTP clients and proxies look for it.
+        headers["Retry-After"] = str(max(retry_after, 1))
     return Response(content=body, status_code=status, media_type=PROBLEM_JSON, headers=headers)
 
 
@@ -118,11 +122,13 @@ def problem(
     detail: str | None = None,
     *,
     request: Request[Any, Any, Any] | None = None,
+    headers: Mapping[str, str] | None = None,
     **extra: Any,
 ) -> Response[dict[str, Any]]:
     """A problem response; titled in the request's language when `request` is given, else in
-    English (`title` is the English text, used as is only if the catalogs lack the slug)."""
-    return _respond(status, slug, title, detail, extra, request)
+    English (`title` is the English text, used as is only if the catalogs lack the slug).
+    `headers` go out with it (a 405's `Allow`)."""
+    return _respond(status, slug, title, detail, extra, request, headers)
 
 
 def mutua_error_handler(
@@ -196,18 +202,29 @@ def http_error_handler(
             exc.status_code, "internal-error", "Something went wrong on our side", request=request
         )
     detail = str(exc.detail) if exc.detail else None
-    return problem(exc.status_code, slug, title, detail, request=request)
+    # Litestar's own headers stay: `Allow` on a 405 says which methods the path takes.
+    return problem(exc.status_code, slug, title, detail, request=request, headers=exc.headers)
 
 
 def unexpected_error_handler(
     request: Request[Any, Any, Any], exc: Exception
 ) -> Response[dict[str, Any]]:
-    logger.exception("unhandled error on %s %s", request.method, request.url.path, exc_info=exc)
+    """A 500 whose `instance` names the log line, which is written without personal data
+    (see `core.logs`): the path carries ids only, and the body is never logged."""
+    error_id = uuid.uuid4().hex
+    logger.error(
+        "unhandled error %s on %s %s\n%s",
+        error_id,
+        request.method,
+        request.url.path,
+        loggable(exc),
+    )
     return problem(
         HTTP_500_INTERNAL_SERVER_ERROR,
         "internal-error",
         "Something went wrong on our side",
         request=request,
+        instance=f"urn:mutua:error:{error_id}",
     )
 
 

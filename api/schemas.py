@@ -2,6 +2,8 @@
 
 Request structs forbid unknown fields, so a client cannot set what it was not offered (a
 `role`, a `balance`) and a typo in a field name is an error rather than silently ignored.
+Their text fields carry the `NO_CONTROLS` pattern: the edge refuses control characters in
+every text field (`api.edge`), and the OpenAPI document says so field by field.
 """
 
 from __future__ import annotations
@@ -15,9 +17,21 @@ import msgspec
 from core.money import MAX_MINOR
 from pools.models import POOL_NAME_MAX
 
-Phone = Annotated[str, msgspec.Meta(min_length=1, max_length=32, examples=["+15551234567"])]
+NO_CONTROLS = r"^[^\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]*$"
+"""Any text but the control characters `api.edge` refuses (TAB, LF and CR pass)."""
+
+
+def text(
+    min_length: int = 0, max_length: int | None = None, examples: list[str] | None = None
+) -> msgspec.Meta:
+    return msgspec.Meta(
+        min_length=min_length, max_length=max_length, pattern=NO_CONTROLS, examples=examples
+    )
+
+
+Phone = Annotated[str, text(1, 32, examples=["+14155550100"])]
 Period = Annotated[str, msgspec.Meta(pattern=r"^\d{4}-\d{2}$", examples=["2026-11"])]
-Currency = Annotated[str, msgspec.Meta(min_length=3, max_length=3, examples=["USD"])]
+Currency = Annotated[str, text(3, 3, examples=["USD"])]
 AmountMinor = Annotated[int, msgspec.Meta(ge=0, le=MAX_MINOR, examples=[123456])]
 BasisPoints = Annotated[int, msgspec.Meta(ge=0, le=10_000)]
 MinorLimit = Annotated[int, msgspec.Meta(ge=0, le=10**12)]
@@ -33,12 +47,12 @@ class OtpRequest(Strict):
 
 class OtpVerify(Strict):
     phone: Phone
-    code: Annotated[str, msgspec.Meta(min_length=1, max_length=12)]
+    code: Annotated[str, text(1, 12)]
 
 
 class AdminLogin(Strict):
-    email: Annotated[str, msgspec.Meta(min_length=3, max_length=254)]
-    password: Annotated[str, msgspec.Meta(min_length=1, max_length=1024)]
+    email: Annotated[str, text(3, 254)]
+    password: Annotated[str, text(1, 1024)]
 
 
 class TokenOut(msgspec.Struct, kw_only=True):
@@ -63,9 +77,9 @@ class MeOut(msgspec.Struct, kw_only=True):
 
 
 class MeUpdate(Strict):
-    name: Annotated[str, msgspec.Meta(max_length=200)] | msgspec.UnsetType = msgspec.UNSET
-    language: Annotated[str, msgspec.Meta(max_length=64)] | msgspec.UnsetType = msgspec.UNSET
-    timezone: Annotated[str, msgspec.Meta(max_length=64)] | msgspec.UnsetType = msgspec.UNSET
+    name: Annotated[str, text(0, 200)] | msgspec.UnsetType = msgspec.UNSET
+    language: Annotated[str, text(0, 64)] | msgspec.UnsetType = msgspec.UNSET
+    timezone: Annotated[str, text(0, 64)] | msgspec.UnsetType = msgspec.UNSET
     sms_opted_out: bool | msgspec.UnsetType = msgspec.UNSET
     """True is STOP (no more texts, sign-in codes included), false is START."""
 
@@ -96,10 +110,10 @@ class RulesIn(Strict):
 
 
 class PoolIn(Strict):
-    name: Annotated[str, msgspec.Meta(min_length=1, max_length=POOL_NAME_MAX)]
+    name: Annotated[str, text(1, POOL_NAME_MAX)]
     currency: Currency
-    timezone: Annotated[str, msgspec.Meta(max_length=64)] = "UTC"
-    default_language: Annotated[str, msgspec.Meta(max_length=64)] = "en"
+    timezone: Annotated[str, text(0, 64)] = "UTC"
+    default_language: Annotated[str, text(0, 64)] = "en"
     income_cutoff_day: Annotated[int, msgspec.Meta(ge=1, le=28)] = 5
     """Day of the next month until which a month's income counts; the run starts after it."""
     rules: RulesIn | None = None
@@ -131,7 +145,7 @@ class PoolOut(msgspec.Struct, kw_only=True):
 
 
 class JoinIn(Strict):
-    code: Annotated[str, msgspec.Meta(min_length=1, max_length=32)]
+    code: Annotated[str, text(1, 32)]
 
 
 class MembershipOut(msgspec.Struct, kw_only=True):
@@ -155,7 +169,7 @@ class MemberOut(msgspec.Struct, kw_only=True):
 
 
 class GrantIn(Strict):
-    email: Annotated[str, msgspec.Meta(min_length=3, max_length=254)]
+    email: Annotated[str, text(3, 254)]
 
 
 class PoolAdministratorOut(msgspec.Struct, kw_only=True):
@@ -165,13 +179,8 @@ class PoolAdministratorOut(msgspec.Struct, kw_only=True):
     role: str
 
 
-class MembersOut(msgspec.Struct, kw_only=True):
-    pool_id: uuid.UUID
-    members: list[MemberOut]
-
-
 class IncomeIn(Strict):
-    platform: Annotated[str, msgspec.Meta(min_length=1, max_length=32)]
+    platform: Annotated[str, text(1, 32)]
     month: Period
     amount_minor: AmountMinor
     currency: Currency
@@ -201,11 +210,6 @@ class MonthTotalOut(msgspec.Struct, kw_only=True):
     by_platform: dict[str, int]
 
 
-class IncomeOut(msgspec.Struct, kw_only=True):
-    records: list[IncomeRecordOut]
-    months: list[MonthTotalOut]
-
-
 class CsvImportOut(msgspec.Struct, kw_only=True):
     rows: int
     added: int
@@ -231,11 +235,6 @@ class TransferOut(msgspec.Struct, kw_only=True):
     period: str | None
     reverses_id: uuid.UUID | None
     created_at: datetime
-
-
-class LedgerOut(msgspec.Struct, kw_only=True):
-    accounts: list[AccountOut]
-    transfers: list[TransferOut]
 
 
 class HealthOut(msgspec.Struct, kw_only=True):

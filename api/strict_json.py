@@ -16,11 +16,19 @@ from litestar import Request
 from litestar.exceptions import ValidationException
 
 
-async def refuse_lax_json(request: Request[Any, Any, Any]) -> None:
-    """Before a handler with a Struct `data` body runs: 422 for values only lax mode accepts."""
+def struct_body_type(request: Request[Any, Any, Any]) -> type[msgspec.Struct] | None:
+    """The Struct the handler reads its JSON `data` body into, if it takes one."""
     field = request.route_handler.parsed_fn_signature.parameters.get("data")
     target = field.annotation if field is not None else None
-    if not (isinstance(target, type) and issubclass(target, msgspec.Struct)):
+    if isinstance(target, type) and issubclass(target, msgspec.Struct):
+        return target
+    return None
+
+
+async def refuse_lax_json(request: Request[Any, Any, Any]) -> None:
+    """Before a handler with a Struct `data` body runs: 422 for values only lax mode accepts."""
+    target = struct_body_type(request)
+    if target is None:
         return
     body = await request.body()
     if not body.strip():

@@ -65,9 +65,17 @@ def issue_token(
 
 
 def read_token(secret: str, token: str, now: datetime | None = None) -> Principal:
-    """The principal a token names, or `Unauthorized` if it is forged, mangled or expired."""
+    """The principal a token names, or `Unauthorized` if it is forged, mangled or expired.
+
+    Tokens are ASCII by construction; anything else in the header (a Latin-1 byte, an emoji)
+    is simply not a token. The signatures are compared as bytes, because
+    `hmac.compare_digest` refuses non-ASCII text with a TypeError instead of saying no.
+    """
+    if not token.isascii():
+        raise Unauthorized("the access token is not valid")
     payload, _, signature = token.partition(".")
-    if not payload or not signature or not hmac.compare_digest(signature, _sign(secret, payload)):
+    expected = _sign(secret, payload).encode()
+    if not payload or not signature or not hmac.compare_digest(signature.encode(), expected):
         raise Unauthorized("the access token is not valid")
     try:
         claims = msgspec.json.decode(_unb64(payload), type=_Claims)

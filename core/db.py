@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
+import hashlib
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import event
+from sqlalchemy import event, text
 from sqlalchemy.engine import make_url
 from sqlalchemy.ext.asyncio import (
     AsyncEngine,
@@ -22,9 +23,13 @@ def is_sqlite(url: str) -> bool:
 def create_engine(url: str, **kwargs: Any) -> AsyncEngine:
     """An engine with the per-connection settings Mutua relies on.
 
+    `hide_parameters` keeps bound values (phone numbers, emails, message bodies) out of the
+    text of database errors, which end up in logs.
+
     SQLite enforces foreign keys only when asked, per connection; WAL lets the web process
     read while the monthly run writes; a busy timeout turns lock contention into waiting.
     """
+    kwargs.setdefault("hide_parameters", True)
     if is_sqlite(url):
         database = make_url(url).database
         if database and database != ":memory:":
@@ -49,6 +54,21 @@ def create_engine(url: str, **kwargs: Any) -> AsyncEngine:
         return engine
     kwargs.setdefault("pool_pre_ping", True)
     return create_async_engine(url, **kwargs)
+
+
+async def lock_for_transaction(session: AsyncSession, name: str) -> None:
+    """Wait until no other transaction holds the lock `name`, then hold it until commit.
+
+    For a check that must see every write of the others before making its own (a count
+    capped at five, then an insert): on PostgreSQL a transaction-level advisory lock keyed
+    by a hash of the name; SQLite needs none, as every transaction there takes the
+    database's write lock when it begins (`BEGIN IMMEDIATE`, above).
+    """
+    if session.get_bind().dialect.name != "postgresql":
+        return
+    digest = hashlib.blake2b(name.encode(), digest_size=8).digest()
+    key = int.from_bytes(digest, "big", signed=True)
+    await session.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": key})
 
 
 def session_factory(engine: AsyncEngine) -> async_sessionmaker[AsyncSession]:

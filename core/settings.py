@@ -6,6 +6,8 @@ apps with different settings can live in one process.
 
 from __future__ import annotations
 
+import ipaddress
+import math
 import os
 import secrets
 from collections.abc import Mapping
@@ -14,6 +16,11 @@ from pathlib import Path
 
 DEFAULT_DATABASE_URL = "sqlite+aiosqlite:///var/mutua.db"
 DEFAULT_SMS_PROVIDER = "file:var/sms-outbox.jsonl"
+_HEX = "0123456789abcdefABCDEF"
+_BASE64 = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/=-_"
+MIN_SECRET_BITS = 256
+"""Entropy a production secret key must carry: 32 random bytes, as
+`python -c 'import secrets; print(secrets.token_urlsafe(32))'` prints."""
 
 
 @dataclass(frozen=True)
@@ -48,6 +55,42 @@ class Settings:
     this long."""
     reminder_days_before_cutoff: int = 3
     """Days before a pool's income cut-off when members who reported nothing are reminded."""
+    admin_login_failures_per_client: int = 5
+    """Failed administrator sign-ins allowed on one account from one client address in 15
+    minutes; then that client gets 429 (with Retry-After) until the window ends."""
+    admin_login_failures_per_address: int = 20
+    """Failed administrator sign-ins allowed from one client address, over all accounts,
+    in 15 minutes."""
+    admin_login_failures_per_account: int = 50
+    """Failed sign-ins allowed on one administrator account from all addresses together in
+    15 minutes; addresses the administrator signed in from lately are exempt, so a spread
+    out guesser cannot lock them out."""
+    sign_in_codes_per_address: int = 20
+    """Sign-in codes sent per hour, to any numbers, at the request of one client address (an
+    IPv6 client counts by its /64). Mobile networks put many people behind one address, so
+    this is a ceiling against SMS pumping, not a per-person allowance."""
+    sign_in_codes_per_hour: int = 1000
+    """Sign-in codes sent per hour in all: the most a burst of SMS pumping can cost. Past it
+    sign-in answers 503 with Retry-After until the hour turns."""
+    idempotency_lease_seconds: int = 15
+    """How long a request with an Idempotency-Key holds its key unrenewed. A running request
+    renews it every third of this; one that died with its process stops, and a retry takes
+    the key over this long after the crash at most."""
+    trusted_proxies: tuple[str, ...] = ()
+    """Addresses or networks (`10.0.0.0/8`) of the reverse proxies in front of the app.
+    `X-Forwarded-For` is believed only from these, so a client cannot name its own address
+    and escape the per-address limits; empty (the default) believes it from nobody."""
+
+    def __post_init__(self) -> None:
+        for entry in self.trusted_proxies:
+            try:
+                ipaddress.ip_network(entry, strict=False)
+            except ValueError:
+                raise ValueError(
+                    f"MUTUA_TRUSTED_PROXIES: {entry!r} is not an IP address or network"
+                ) from None
+        if not self.database_url.startswith("sqlite"):
+            check_secret_key(self.secret_key)
 
     @classmethod
     def from_env(cls, environ: Mapping[str, str] | None = None) -> Settings:
@@ -58,7 +101,7 @@ class Settings:
             database_url=database_url,
             secret_key=secret,
             sms_provider=env.get("MUTUA_SMS_PROVIDER", DEFAULT_SMS_PROVIDER),
-            token_ttl_seconds=int(env.get("MUTUA_TOKEN_TTL_SECONDS", cls.token_ttl_seconds)),
+            token_ttl_seconds=_int(env, "MUTUA_TOKEN_TTL_SECONDS", cls.token_ttl_seconds),
             debug=env.get("MUTUA_DEBUG", "").lower() in {"1", "true", "yes"},
             run_chunk_size=int(env.get("MUTUA_RUN_CHUNK_SIZE", cls.run_chunk_size)),
             model_max_age_months=int(
@@ -74,6 +117,66 @@ class Settings:
             reminder_days_before_cutoff=int(
                 env.get("MUTUA_REMINDER_DAYS_BEFORE_CUTOFF", cls.reminder_days_before_cutoff)
             ),
+            admin_login_failures_per_client=_int(env, "MUTUA_ADMIN_LOGIN_FAILURES_PER_CLIENT", 5),
+            admin_login_failures_per_address=_int(
+                env, "MUTUA_ADMIN_LOGIN_FAILURES_PER_ADDRESS", 20
+            ),
+            admin_login_failures_per_account=_int(
+                env, "MUTUA_ADMIN_LOGIN_FAILURES_PER_ACCOUNT", 50
+            ),
+            sign_in_codes_per_address=_int(env, "MUTUA_SIGN_IN_CODES_PER_ADDRESS", 20),
+            sign_in_codes_per_hour=_int(env, "MUTUA_SIGN_IN_CODES_PER_HOUR", 1000),
+            idempotency_lease_seconds=_int(env, "MUTUA_IDEMPOTENCY_LEASE_SECONDS", 15),
+            trusted_proxies=tuple(
+                entry.strip()
+                for entry in env.get("MUTUA_TRUSTED_PROXIES", "").split(",")
+                if entry.strip()
+            ),
+        )
+
+
+def _int(env: Mapping[str, str], name: str, default: int) -> int:
+    """A whole number of at least 1 from the environment, or a start-up error naming it."""
+    raw = env.get(name)
+    if raw is None or not raw.strip():
+        return default
+    try:
+        value = int(raw)
+    except ValueError:
+        raise ValueError(f"{name} must be a whole number, got {raw!r}") from None
+    if value < 1:
+        raise ValueError(f"{name} must be at least 1, got {value}")
+    return value
+
+
+def secret_key_bits(key: str) -> float:
+    """An estimate of a key's entropy: its length times the bits per character of the
+    smallest usual alphabet (hex, base64, printable ASCII, any byte) holding all of it.
+
+    Random keys are drawn from one of these alphabets, so a real key is estimated about
+    right. A key of fewer than 8 distinct characters (`aaaa…`, `abab…`) is a pattern, not
+    a draw, and is counted by its distinct characters alone.
+    """
+    distinct = set(key)
+    if len(distinct) < 8:
+        return len(key) * math.log2(len(distinct)) if len(distinct) > 1 else 0.0
+    if distinct <= set(_HEX):
+        alphabet = 16
+    elif distinct <= set(_BASE64):
+        alphabet = 64
+    elif key.isascii() and key.isprintable():
+        alphabet = 95
+    else:
+        alphabet = 256
+    return len(key.encode()) * math.log2(alphabet)
+
+
+def check_secret_key(key: str) -> None:
+    """Refuse a production key an attacker could guess: it signs every access token."""
+    if secret_key_bits(key) < MIN_SECRET_BITS:
+        raise ValueError(
+            f"MUTUA_SECRET_KEY must carry at least {MIN_SECRET_BITS // 8} random bytes; make "
+            "one with: python -c 'import secrets; print(secrets.token_urlsafe(32))'"
         )
 
 
@@ -88,6 +191,8 @@ def _local_secret(database_url: str) -> str:
     path = Path("var/secret.key")
     if not path.exists():
         path.parent.mkdir(parents=True, exist_ok=True)
-        path.write_text(secrets.token_urlsafe(48))
-        path.chmod(0o600)
+        # Created owner-only from the first byte, not chmod-ed after being written.
+        descriptor = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        with os.fdopen(descriptor, "w") as handle:
+            handle.write(secrets.token_urlsafe(48))
     return path.read_text().strip()

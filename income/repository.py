@@ -6,11 +6,12 @@ Writes that may race with another request (two uploads of one statement, two tap
 
 from __future__ import annotations
 
+import asyncio
 import uuid
-from collections.abc import Mapping, Sequence
+from collections.abc import AsyncIterator, Mapping, Sequence
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import Row, select, tuple_
 from sqlalchemy.dialects.postgresql import insert as postgresql_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.exc import IntegrityError
@@ -18,6 +19,8 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from core.periods import Period
 from income.models import IncomeRecord, IncomeSource
+
+INSERT_BATCH = 500
 
 
 async def find_source(
@@ -89,6 +92,10 @@ async def add_records_skipping_known(
 
     `ON CONFLICT DO NOTHING` (on both databases) lets two imports of one statement run at
     once without either failing: whichever comes second simply adds nothing.
+
+    Rows go in `INSERT_BATCH` at a time: preparing ten thousand rows' parameters in one call
+    is CPU work that would hold the event loop for half a second, and between batches the
+    loop answers everyone else.
     """
     if not rows:
         return 0
@@ -99,8 +106,12 @@ async def add_records_skipping_known(
         .on_conflict_do_nothing(index_elements=["source_id", "external_id"])
         .returning(IncomeRecord.id)
     )
-    result = await session.execute(statement, list(rows))
-    return len(result.all())
+    added = 0
+    for start in range(0, len(rows), INSERT_BATCH):
+        result = await session.execute(statement, list(rows[start : start + INSERT_BATCH]))
+        added += len(result.all())
+        await asyncio.sleep(0)  # let waiting requests in between batches
+    return added
 
 
 async def list_records(
@@ -128,6 +139,69 @@ async def list_records(
     )
     result = await session.execute(query)
     return list(result.scalars())
+
+
+def _in_range(
+    worker_id: uuid.UUID, from_period: Period | None, to_period: Period | None
+) -> list[Any]:
+    conditions: list[Any] = [IncomeRecord.worker_id == worker_id]
+    if from_period is not None:
+        conditions.append(IncomeRecord.period >= str(from_period))
+    if to_period is not None:
+        conditions.append(IncomeRecord.period <= str(to_period))
+    return conditions
+
+
+async def records_page(
+    session: AsyncSession,
+    worker_id: uuid.UUID,
+    *,
+    from_period: Period | None,
+    to_period: Period | None,
+    after: tuple[str, uuid.UUID] | None,
+    limit: int,
+) -> list[IncomeRecord]:
+    """Up to `limit` of a worker's records in a month range, by month and then id (the
+    order they were recorded in), after the record `after` names (its month and id)."""
+    query = select(IncomeRecord).where(*_in_range(worker_id, from_period, to_period))
+    if after is not None:
+        query = query.where(tuple_(IncomeRecord.period, IncomeRecord.id) > after)
+    query = query.order_by(IncomeRecord.period, IncomeRecord.id).limit(limit)
+    return list((await session.execute(query)).scalars())
+
+
+async def periods_page(
+    session: AsyncSession,
+    worker_id: uuid.UUID,
+    *,
+    from_period: Period | None,
+    to_period: Period | None,
+    after: str | None,
+    limit: int,
+) -> list[str]:
+    """Up to `limit` months (YYYY-MM) with records in the range, oldest first, after `after`."""
+    query = select(IncomeRecord.period).where(*_in_range(worker_id, from_period, to_period))
+    if after is not None:
+        query = query.where(IncomeRecord.period > after)
+    query = query.group_by(IncomeRecord.period).order_by(IncomeRecord.period).limit(limit)
+    return list((await session.execute(query)).scalars())
+
+
+async def figures_in(
+    session: AsyncSession, worker_id: uuid.UUID, periods: Sequence[str]
+) -> AsyncIterator[Row[str, str, str, str, int]]:
+    """Month, platform, currency, kind and amount of every record in those months, streamed
+    in batches so a month of many lines never sits in memory, or on the event loop, whole."""
+    query = select(
+        IncomeRecord.period,
+        IncomeRecord.platform,
+        IncomeRecord.currency,
+        IncomeRecord.kind,
+        IncomeRecord.amount_minor,
+    ).where(IncomeRecord.worker_id == worker_id, IncomeRecord.period.in_(list(periods)))
+    result = await session.stream(query.execution_options(yield_per=2000))
+    async for row in result:
+        yield row
 
 
 async def record_of_worker(

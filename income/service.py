@@ -8,6 +8,7 @@ inside a SAVEPOINT, so a failure leaves the caller's transaction as it was.
 
 from __future__ import annotations
 
+import asyncio
 import uuid
 from collections.abc import Collection
 from dataclasses import dataclass
@@ -24,7 +25,14 @@ from income.errors import IncomeRecordNotEditable, InvalidPeriodRange
 from income.limits import check_currency, monthly_ceiling_minor, statement_currency
 from income.models import IncomeRecord
 from income.platforms import parse_platform
-from income.summary import IncomeSummary, summarize
+from income.summary import (
+    IncomeSummary,
+    MonthTotal,
+    PlatformMonth,
+    month_totals,
+    platform_months,
+    summarize,
+)
 
 
 @dataclass(frozen=True, slots=True)
@@ -187,7 +195,9 @@ async def import_csv(
     again, or an overlapping later one, adds only lines not seen before. `today` is for tests.
     """
     currency = statement_currency(currency, pool_currencies)
-    lines = parse_statement(data, currency=currency, today=today)
+    # Parsing ten thousand lines is CPU work of most of a second: done in a thread, it
+    # leaves the event loop free to answer everyone else meanwhile.
+    lines = await asyncio.to_thread(parse_statement, data, currency=currency, today=today)
     async with session.begin_nested():
         source_ids: dict[str, uuid.UUID] = {}
         for platform in sorted({line.platform for line in lines}):
@@ -218,6 +228,81 @@ async def import_csv(
     )
 
 
+def _check_range(from_period: Period | None, to_period: Period | None) -> None:
+    if from_period is not None and to_period is not None and from_period > to_period:
+        raise InvalidPeriodRange(
+            f"the range starts ({from_period}) after it ends ({to_period})",
+            from_period=str(from_period),
+            to_period=str(to_period),
+        )
+
+
+@dataclass(frozen=True, slots=True)
+class MonthsPage:
+    """Some months of a worker's income, whole: every currency and platform of each."""
+
+    periods: list[str]
+    by_month: list[MonthTotal]
+    by_platform: list[PlatformMonth]
+    more: bool
+    """Whether months after the last of `periods` have income too."""
+
+
+async def records_page(
+    session: AsyncSession,
+    worker_id: uuid.UUID,
+    *,
+    from_period: Period | None,
+    to_period: Period | None,
+    after: tuple[str, uuid.UUID] | None,
+    limit: int,
+) -> list[IncomeRecord]:
+    """Up to `limit` of the worker's records in the range, by month, after `after`."""
+    _check_range(from_period, to_period)
+    return await repository.records_page(
+        session,
+        worker_id,
+        from_period=from_period,
+        to_period=to_period,
+        after=after,
+        limit=limit,
+    )
+
+
+async def months_page(
+    session: AsyncSession,
+    worker_id: uuid.UUID,
+    *,
+    from_period: Period | None,
+    to_period: Period | None,
+    after: str | None,
+    limit: int,
+) -> MonthsPage:
+    """The totals of up to `limit` months with income in the range, after month `after`.
+
+    A page holds whole months, so a month's figure is never split across pages; its
+    records are read as bare columns, in batches, however many a month has.
+    """
+    _check_range(from_period, to_period)
+    periods = await repository.periods_page(
+        session,
+        worker_id,
+        from_period=from_period,
+        to_period=to_period,
+        after=after,
+        limit=limit + 1,
+    )
+    shown = periods[:limit]
+    rows = [row async for row in repository.figures_in(session, worker_id, shown)]
+    by_platform = platform_months(rows)
+    return MonthsPage(
+        periods=shown,
+        by_month=month_totals(by_platform),
+        by_platform=by_platform,
+        more=len(periods) > limit,
+    )
+
+
 async def list_income(
     session: AsyncSession,
     worker_id: uuid.UUID,
@@ -230,12 +315,7 @@ async def list_income(
     Totals per platform and month follow the rule in `income.summary`: a manual monthly
     entry stands for its month and platform, imported lines are summed otherwise.
     """
-    if from_period is not None and to_period is not None and from_period > to_period:
-        raise InvalidPeriodRange(
-            f"the range starts ({from_period}) after it ends ({to_period})",
-            from_period=str(from_period),
-            to_period=str(to_period),
-        )
+    _check_range(from_period, to_period)
     records = await repository.list_records(
         session, worker_id, from_period=from_period, to_period=to_period
     )

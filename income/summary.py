@@ -15,11 +15,26 @@ from __future__ import annotations
 from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass, field
-from typing import Literal
+from typing import Literal, Protocol
 
 from income.models import IncomeRecord
 
 Basis = Literal["manual", "imported"]
+
+
+class Figure(Protocol):
+    """What the rule reads of a record: an `IncomeRecord`, or a row of just these columns."""
+
+    @property
+    def period(self) -> str: ...
+    @property
+    def platform(self) -> str: ...
+    @property
+    def currency(self) -> str: ...
+    @property
+    def kind(self) -> str: ...
+    @property
+    def amount_minor(self) -> int: ...
 
 
 @dataclass(frozen=True, slots=True)
@@ -65,9 +80,9 @@ class IncomeSummary:
     totals: list[CurrencyTotal] = field(default_factory=list)
 
 
-def platform_months(records: Iterable[IncomeRecord]) -> list[PlatformMonth]:
+def platform_months(records: Iterable[Figure]) -> list[PlatformMonth]:
     """Each month's figure per platform and currency, by the rule in the module docstring."""
-    manual: dict[tuple[str, str], IncomeRecord] = {}
+    manual: dict[tuple[str, str], Figure] = {}
     imported: dict[tuple[str, str, str], list[int]] = defaultdict(list)
     for record in records:
         if record.kind == "manual":
@@ -87,21 +102,27 @@ def platform_months(records: Iterable[IncomeRecord]) -> list[PlatformMonth]:
     return figures
 
 
+def month_totals(by_platform: Iterable[PlatformMonth]) -> list[MonthTotal]:
+    """All platforms of each month and currency added up, oldest month first."""
+    months: dict[tuple[str, str], int] = defaultdict(int)
+    for figure in by_platform:
+        months[(figure.period, figure.currency)] += figure.amount_minor
+    return [MonthTotal(p, c, amount) for (p, c), amount in sorted(months.items())]
+
+
 def summarize(
     records: list[IncomeRecord], *, from_period: str | None, to_period: str | None
 ) -> IncomeSummary:
     """The summary of `records`, which the caller has already limited to the range."""
     by_platform = platform_months(records)
-    months: dict[tuple[str, str], int] = defaultdict(int)
     totals: dict[str, int] = defaultdict(int)
     for figure in by_platform:
-        months[(figure.period, figure.currency)] += figure.amount_minor
         totals[figure.currency] += figure.amount_minor
     return IncomeSummary(
         from_period=from_period,
         to_period=to_period,
         records=records,
         by_platform=by_platform,
-        by_month=[MonthTotal(p, c, amount) for (p, c), amount in sorted(months.items())],
+        by_month=month_totals(by_platform),
         totals=[CurrencyTotal(c, amount) for c, amount in sorted(totals.items())],
     )

@@ -39,6 +39,7 @@ from typing import Literal
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from core.clock import utcnow
+from core.logs import loggable
 from notifications import repository
 from notifications.providers import OutgoingSms, PermanentFailure, SmsProvider, TemporaryFailure
 
@@ -278,8 +279,11 @@ class OutboxWorker:
             self._wake.clear()  # a kick during the pass below asks for one more pass
             try:
                 report = await self.flush()
-            except Exception:
-                log.exception("outbox pass failed; retrying in %.0f s", self.interval)
+            except Exception as exc:
+                # Database errors quote their values (recipients, bodies): log them redacted.
+                log.error(
+                    "outbox pass failed; retrying in %.0f s\n%s", self.interval, loggable(exc)
+                )
                 continue
             if report.handled >= self.limit:
                 self._wake.set()  # a full batch: more are probably waiting

@@ -45,7 +45,7 @@ _E164 = re.compile(r"^\+[1-9][0-9]{6,14}$")
 def _check_arguments(to: str, dedup_key: str | None) -> None:
     """Refuse what can only be a caller's bug, before it becomes an undeliverable row."""
     if not _E164.match(to):
-        raise ValueError(f"SMS recipient must be an E.164 number, got {to!r}")
+        raise ValueError(f"SMS recipient must be an E.164 number, got {len(to)} characters")
     if dedup_key is not None and (
         not dedup_key or len(dedup_key) > DEDUP_KEY_MAX or not dedup_key.isascii()
     ):

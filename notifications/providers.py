@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+import os
 import threading
 import uuid
 from dataclasses import dataclass
@@ -106,7 +107,8 @@ class FileSmsProvider:
 
     A developer (or `tail -f`) reads sign-in codes from the file instead of a phone. Lines are
     written whole under a lock so concurrent sends, in this process or another, never
-    interleave and every line stays valid JSON.
+    interleave and every line stays valid JSON. The file holds working sign-in codes, so it
+    is created readable by its owner only, and a copy left readable by others is narrowed.
     """
 
     def __init__(self, path: str | Path) -> None:
@@ -129,7 +131,10 @@ class FileSmsProvider:
 
     def _append(self, line: str) -> None:
         self.path.parent.mkdir(parents=True, exist_ok=True)
-        with self._lock, self.path.open("a", encoding="utf-8") as handle:
+        descriptor = os.open(self.path, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o600)
+        if os.fstat(descriptor).st_mode & 0o077:
+            os.fchmod(descriptor, 0o600)
+        with self._lock, os.fdopen(descriptor, "a", encoding="utf-8") as handle:
             if fcntl is not None:
                 fcntl.flock(handle.fileno(), fcntl.LOCK_EX)
             try:

@@ -2,7 +2,14 @@
 
 from __future__ import annotations
 
-from core.errors import Conflict, NotFound, RateLimited, Unauthorized, ValidationFailed
+from core.errors import (
+    Conflict,
+    MutuaError,
+    NotFound,
+    RateLimited,
+    Unauthorized,
+    ValidationFailed,
+)
 
 
 class InvalidCode(Unauthorized):
@@ -20,9 +27,27 @@ class TooManyCodes(RateLimited):
     title = "Too many sign-in codes for this phone; try again later"
 
 
+class TooManyCodesFromAddress(RateLimited):
+    slug = "too-many-codes-from-address"
+    title = "Too many sign-in codes asked for from this network; try again later"
+
+
+class SignInBusy(MutuaError):
+    """The hourly budget of sign-in texts is spent: the service's limit, not the caller's."""
+
+    slug = "sign-in-busy"
+    title = "We are sending too many sign-in codes right now; try again soon"
+    status = 503
+
+
 class SmsOptedOut(Conflict):
     slug = "sms-opted-out"
     title = "This phone has stopped our texts; text START to get them again"
+
+
+class TooManyLoginAttempts(RateLimited):
+    slug = "too-many-login-attempts"
+    title = "Too many sign-in attempts; try again later"
 
 
 class InvalidCredentials(Unauthorized):

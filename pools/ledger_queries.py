@@ -13,8 +13,9 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Collection, Iterator, Sequence
+from datetime import datetime
 
-from sqlalchemy import func, literal, or_, select, union_all
+from sqlalchemy import func, literal, or_, select, tuple_, union_all
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.sql import Subquery
 
@@ -135,6 +136,38 @@ async def recent_transfers(
         .limit(limit)
     )
     return list(await session.scalars(query))
+
+
+async def accounts_page(
+    session: AsyncSession, worker_id: uuid.UUID, after: uuid.UUID | None, limit: int
+) -> list[LedgerAccount]:
+    """Up to `limit` of the worker's own accounts after the one with id `after`, by id."""
+    query = select(LedgerAccount).where(LedgerAccount.worker_id == worker_id)
+    if after is not None:
+        query = query.where(LedgerAccount.id > after)
+    query = query.order_by(LedgerAccount.id).limit(limit)
+    return list(await session.scalars(query.execution_options(populate_existing=True)))
+
+
+async def transfers_page(
+    session: AsyncSession,
+    worker_id: uuid.UUID,
+    before: tuple[datetime, uuid.UUID] | None,
+    limit: int,
+) -> list[LedgerTransfer]:
+    """Up to `limit` transfers into or out of the worker's accounts, newest first, older
+    than the transfer `before` names (its time and id)."""
+    mine = select(LedgerAccount.id).where(LedgerAccount.worker_id == worker_id)
+    query = select(LedgerTransfer).where(
+        or_(
+            LedgerTransfer.debit_account_id.in_(mine),
+            LedgerTransfer.credit_account_id.in_(mine),
+        )
+    )
+    if before is not None:
+        query = query.where(tuple_(LedgerTransfer.created_at, LedgerTransfer.id) < before)
+    query = query.order_by(LedgerTransfer.created_at.desc(), LedgerTransfer.id.desc())
+    return list(await session.scalars(query.limit(limit)))
 
 
 async def balances_by_currency(session: AsyncSession) -> dict[str, int]:

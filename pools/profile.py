@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from datetime import UTC, datetime, timedelta
+
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from core.clock import utcnow
@@ -11,6 +13,15 @@ from pools.models import Worker
 from pools.service import check_name, check_timezone
 
 WORKER_NAME_MAX = 100
+LANGUAGE_SMS_WINDOW = timedelta(days=1)
+"""At most one "language changed" text per worker per window (fixed days, UTC): each is an
+SMS Mutua pays for, and a client switching back and forth must not make it send one per
+switch."""
+
+
+def _window_index(now: datetime) -> int:
+    seconds = (now - datetime(1970, 1, 1, tzinfo=UTC)).total_seconds()
+    return int(seconds // LANGUAGE_SMS_WINDOW.total_seconds())
 
 
 async def update_profile(
@@ -21,9 +32,11 @@ async def update_profile(
     language: str | None = None,
     timezone: str | None = None,
     sms_opted_out: bool | None = None,
+    now: datetime | None = None,
 ) -> Worker:
     """Apply the fields given; a new language is confirmed by SMS in that language, so a
-    worker who picked the wrong one by mistake sees it at once.
+    worker who picked the wrong one by mistake sees it at once. Only the first change in a
+    `LANGUAGE_SMS_WINDOW` is texted: its dedup key names the window, not the moment.
 
     `sms_opted_out` is STOP and START from the web: the same flag, honoured before every
     send. Turning texts off sends nothing more (not even a confirmation: the suppression
@@ -44,7 +57,7 @@ async def update_profile(
                 template="account.language_changed",
                 language=tag,
                 values={},
-                dedup_key=f"language:{worker.id}:{tag}:{utcnow().isoformat()}",
+                dedup_key=f"language-changed:{worker.id}:{_window_index(now or utcnow())}",
             )
     if sms_opted_out is not None and sms_opted_out != worker.sms_opted_out:
         worker.sms_opted_out = sms_opted_out

@@ -49,11 +49,16 @@ async def is_pool_admin(session: AsyncSession, pool_id: uuid.UUID, admin_id: uui
 
 
 async def membership(
-    session: AsyncSession, pool_id: uuid.UUID, worker_id: uuid.UUID
+    session: AsyncSession, pool_id: uuid.UUID, worker_id: uuid.UUID, *, for_update: bool = False
 ) -> Membership | None:
-    return await session.scalar(
-        select(Membership).where(Membership.pool_id == pool_id, Membership.worker_id == worker_id)
+    """The worker's membership of the pool; `for_update` locks it against a concurrent
+    rejoin or leave."""
+    query = select(Membership).where(
+        Membership.pool_id == pool_id, Membership.worker_id == worker_id
     )
+    if for_update:
+        query = query.with_for_update()
+    return await session.scalar(query.execution_options(populate_existing=True))
 
 
 async def memberships_of_worker(
@@ -78,6 +83,54 @@ async def members_of_pool(
         .order_by(Membership.joined_on, Worker.phone_e164)
     )
     return [(row[0], row[1]) for row in rows]
+
+
+async def memberships_page(
+    session: AsyncSession, worker_id: uuid.UUID, after: uuid.UUID | None, limit: int
+) -> list[tuple[Membership, Pool]]:
+    """Up to `limit` of the worker's memberships after the one with id `after`, oldest
+    first (ids are time-ordered UUIDv7)."""
+    query = (
+        select(Membership, Pool)
+        .join(Pool, Pool.id == Membership.pool_id)
+        .where(Membership.worker_id == worker_id)
+        .order_by(Membership.id)
+        .limit(limit)
+    )
+    if after is not None:
+        query = query.where(Membership.id > after)
+    return [(row[0], row[1]) for row in await session.execute(query)]
+
+
+async def members_page(
+    session: AsyncSession, pool_id: uuid.UUID, after: uuid.UUID | None, limit: int
+) -> list[tuple[Membership, Worker]]:
+    """Up to `limit` of the pool's memberships after the one with id `after`, oldest first."""
+    query = (
+        select(Membership, Worker)
+        .join(Worker, Worker.id == Membership.worker_id)
+        .where(Membership.pool_id == pool_id)
+        .order_by(Membership.id)
+        .limit(limit)
+    )
+    if after is not None:
+        query = query.where(Membership.id > after)
+    return [(row[0], row[1]) for row in await session.execute(query)]
+
+
+async def pools_page(
+    session: AsyncSession, admin_id: uuid.UUID | None, after: uuid.UUID | None, limit: int
+) -> list[Pool]:
+    """Up to `limit` of the pools the administrator runs (every pool, for `admin_id` None)
+    after the pool `after`, by id."""
+    query = select(Pool).order_by(Pool.id).limit(limit)
+    if admin_id is not None:
+        query = query.join(PoolAdministrator, PoolAdministrator.pool_id == Pool.id).where(
+            PoolAdministrator.administrator_id == admin_id
+        )
+    if after is not None:
+        query = query.where(Pool.id > after)
+    return list(await session.scalars(query))
 
 
 async def pools_of_admin(session: AsyncSession, admin_id: uuid.UUID) -> Sequence[Pool]:
@@ -113,7 +166,8 @@ async def oldest_code_since(
     query = select(func.min(SignInCode.created_at)).where(
         SignInCode.phone_e164 == phone_e164, SignInCode.created_at >= since
     )
-    return await session.scalar(query)
+    oldest: datetime | None = await session.scalar(query)
+    return oldest
 
 
 async def newest_code_for_update(session: AsyncSession, phone_e164: str) -> SignInCode | None:

@@ -118,13 +118,29 @@ async def administered_pool(session: AsyncSession, viewer: Viewer, pool_id: uuid
 async def join_pool(
     session: AsyncSession, worker: Worker, code: str, *, today: date | None = None
 ) -> tuple[Membership, Pool, bool]:
-    """Join by code; joining again is harmless, and a member who left may come back."""
+    """Join by code; joining again is harmless, and a member who left may come back.
+
+    Joining twice at once ends with one membership and both callers answered with it: the
+    unique (pool, worker) constraint decides which insert wins, the loser reads the winner's
+    row, and a rejoin locks the row it reactivates.
+    """
     cleaned = "".join(code.split()).upper() if isinstance(code, str) else ""
     pool = await repository.pool_by_join_code(session, cleaned) if cleaned else None
     if pool is None:
         raise JoinCodeNotFound()
     joined_on = today or utcnow().astimezone(ZoneInfo(pool.timezone)).date()
-    existing = await repository.membership(session, pool.id, worker.id)
+    existing = await repository.membership(session, pool.id, worker.id, for_update=True)
+    if existing is None:
+        member = Membership(pool_id=pool.id, worker_id=worker.id, joined_on=joined_on)
+        try:
+            async with session.begin_nested():
+                session.add(member)
+        except IntegrityError:
+            # Joined twice at once (a double tap, the web and an SMS): the other request
+            # made the membership first, and this one answers with it.
+            existing = await repository.membership(session, pool.id, worker.id, for_update=True)
+            if existing is None:  # not that race: some other constraint failed
+                raise
     if existing is not None and existing.status == "active":
         return existing, pool, False
     if existing is not None and existing.status == "suspended":
@@ -132,9 +148,6 @@ async def join_pool(
     if existing is not None:
         existing.status, existing.joined_on, existing.left_on = "active", joined_on, None
         member = existing
-    else:
-        member = Membership(pool_id=pool.id, worker_id=worker.id, joined_on=joined_on)
-        session.add(member)
     await session.flush()
     await open_member_accounts(session, pool, worker.id)
     await enqueue_sms(
@@ -171,3 +184,29 @@ async def administered_pools(session: AsyncSession, admin: Administrator) -> Seq
     if admin.role == "operator":
         return await repository.all_pools(session)
     return await repository.pools_of_admin(session, admin.id)
+
+
+async def memberships_page(
+    session: AsyncSession, worker_id: uuid.UUID, *, after: uuid.UUID | None, limit: int
+) -> Sequence[tuple[Membership, Pool]]:
+    return await repository.memberships_page(session, worker_id, after, limit)
+
+
+async def pool_members_page(
+    session: AsyncSession,
+    viewer: Viewer,
+    pool_id: uuid.UUID,
+    *,
+    after: uuid.UUID | None,
+    limit: int,
+) -> tuple[Pool, Sequence[tuple[Membership, Worker]]]:
+    pool = await administered_pool(session, viewer, pool_id)
+    return pool, await repository.members_page(session, pool.id, after, limit)
+
+
+async def administered_pools_page(
+    session: AsyncSession, admin: Administrator, *, after: uuid.UUID | None, limit: int
+) -> Sequence[Pool]:
+    """The pools an administrator runs; an operator runs the service, so every pool."""
+    admin_id = None if admin.role == "operator" else admin.id
+    return await repository.pools_page(session, admin_id, after, limit)

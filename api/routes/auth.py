@@ -8,18 +8,30 @@ from litestar import Controller, Request, post
 from litestar.status_codes import HTTP_200_OK, HTTP_202_ACCEPTED
 
 from api import examples
+from api.client_address import client_of
 from api.deps import AppSettings, DbSession
-from api.openapi import documented, json_body
+from api.openapi import json_body
+from api.responses import JSON_BODY, problems
 from api.schemas import AdminLogin, CodeSent, OtpRequest, OtpVerify, TokenOut
 from api.tokens import Principal, issue_token
-from pools.admins import authenticate_admin
-from pools.signin import CODE_TTL, send_sign_in_code, verify_sign_in_code
+from core.phones import InvalidPhone, PhoneNotTextable
+from pools.admins import LoginLimits, authenticate_admin
+from pools.errors import (
+    InvalidCode,
+    InvalidCredentials,
+    SignInBusy,
+    SmsOptedOut,
+    TooManyAttempts,
+    TooManyCodes,
+    TooManyCodesFromAddress,
+    TooManyLoginAttempts,
+)
+from pools.signin import CODE_TTL, CodeLimits, send_sign_in_code, verify_sign_in_code
 
 
 class AuthController(Controller):
     path = "/v1/auth"
     tags = ["auth"]
-    security: list[dict[str, list[str]]] = []
     # Answers hold access tokens, which the idempotency table must never store; a retried
     # sign-in is safe anyway (codes are capped and single-use).
     opt = {"idempotency": False}
@@ -28,7 +40,15 @@ class AuthController(Controller):
         "/otp",
         status_code=HTTP_202_ACCEPTED,
         summary="Text a sign-in code to a phone",
-        operation_class=documented(public=True),
+        responses=problems(
+            JSON_BODY,
+            InvalidPhone,
+            PhoneNotTextable,
+            SmsOptedOut,
+            TooManyCodes,
+            TooManyCodesFromAddress,
+            SignInBusy,
+        ),
     )
     async def request_code(
         self,
@@ -46,6 +66,11 @@ class AuthController(Controller):
             data.phone,
             secret=settings.secret_key,
             accept_language=request.headers.get("accept-language"),
+            client=client_of(request),
+            limits=CodeLimits(
+                per_address=settings.sign_in_codes_per_address,
+                per_hour=settings.sign_in_codes_per_hour,
+            ),
         )
         await db_session.commit()
         return CodeSent(expires_in=int(CODE_TTL.total_seconds()))
@@ -54,7 +79,7 @@ class AuthController(Controller):
         "/otp/verify",
         status_code=HTTP_200_OK,
         summary="Exchange a code for a token",
-        operation_class=documented(public=True),
+        responses=problems(JSON_BODY, InvalidPhone, InvalidCode, TooManyAttempts),
     )
     async def verify_code(
         self,
@@ -77,17 +102,29 @@ class AuthController(Controller):
         "/admin/login",
         status_code=HTTP_200_OK,
         summary="Administrator sign-in",
-        operation_class=documented(public=True),
+        responses=problems(JSON_BODY, InvalidCredentials, TooManyLoginAttempts),
     )
     async def admin_login(
         self,
+        request: Request[Any, Any, Any],
         data: Annotated[AdminLogin, json_body(examples.ADMIN_LOGIN)],
         db_session: DbSession,
         settings: AppSettings,
     ) -> TokenOut:
         """Administrators are created with `mutua admin create`; the token carries their
         role (`admin` or `operator`, see the README)."""
-        admin = await authenticate_admin(db_session, data.email, data.password)
+        admin = await authenticate_admin(
+            db_session,
+            data.email,
+            data.password,
+            secret=settings.secret_key,
+            client=client_of(request),
+            limits=LoginLimits(
+                per_client=settings.admin_login_failures_per_client,
+                per_address=settings.admin_login_failures_per_address,
+                per_account=settings.admin_login_failures_per_account,
+            ),
+        )
         principal = Principal(kind="admin", id=admin.id, role=admin.role)
         return TokenOut(
             token=issue_token(settings.secret_key, principal, settings.token_ttl_seconds),

@@ -18,10 +18,12 @@ from litestar import Controller, Response, get
 from litestar.di import Provide
 
 from api.deps import CurrentWorker, DbSession, provide_worker
+from api.responses import SIGNED_IN, problems
 from api.routes.income import record_out
 from api.routes.me import account_out, transfer_out
 from api.routes.pools import membership_out
 from api.schemas import AccountOut, IncomeRecordOut, MembershipOut, TransferOut
+from api.security import SECURED
 from core.clock import utcnow
 from income import service as income
 from notifications.repository import REDACTED_BODY, SECRET_TEMPLATES, messages_to
@@ -68,8 +70,13 @@ class ExportController(Controller):
     path = "/v1/me/export"
     tags = ["me"]
     dependencies = {"worker": Provide(provide_worker)}
+    security = SECURED
 
-    @get("/", summary="Everything Mutua keeps about the worker, as one JSON file")
+    @get(
+        "/",
+        summary="Everything Mutua keeps about the worker, as one JSON file",
+        responses=problems(SIGNED_IN),
+    )
     async def export(self, worker: CurrentWorker, db_session: DbSession) -> Response[ExportOut]:
         """A download (`Content-Disposition: attachment`) of the worker's profile,
         memberships, income records, ledger accounts with their full history, and the texts

@@ -1,4 +1,4 @@
-"""The signed-in worker's own things: profile, memberships and ledger."""
+"""The signed-in worker's own things: profile, memberships, accounts and ledger."""
 
 from __future__ import annotations
 
@@ -13,11 +13,31 @@ from litestar.status_codes import HTTP_200_OK
 
 from api import examples
 from api.deps import CurrentWorker, DbSession, provide_worker
-from api.openapi import documented, json_body
+from api.openapi import json_body
+from api.paging import (
+    DEFAULT_LIMIT,
+    Page,
+    PageCursor,
+    PageLimit,
+    aware_datetime,
+    decode_cursor,
+    page_of,
+)
+from api.responses import (
+    IDEMPOTENT,
+    JSON_BODY,
+    NOT_FOUND,
+    PAGED,
+    SIGNED_IN,
+    IdempotencyKey,
+    problems,
+)
 from api.routes.pools import membership_out
-from api.schemas import AccountOut, LedgerOut, MembershipOut, MeOut, MeUpdate, TransferOut
-from i18n import choose_language
+from api.schemas import AccountOut, MembershipOut, MeOut, MeUpdate, TransferOut
+from api.security import SECURED
+from i18n import UnsupportedLanguage, choose_language
 from pools import ledger_queries, service
+from pools.errors import InvalidName, InvalidTimezone
 from pools.leaving import leave_pool
 from pools.ledger_models import LedgerAccount, LedgerTransfer
 from pools.profile import update_profile
@@ -75,14 +95,19 @@ class MeController(Controller):
     path = "/v1/me"
     tags = ["me"]
     dependencies = {"worker": Provide(provide_worker)}
+    security = SECURED
 
-    @get("/", summary="The signed-in worker")
+    @get("/", summary="The signed-in worker", responses=problems(SIGNED_IN))
     async def me(self, request: Request[Any, Any, Any], worker: CurrentWorker) -> MeOut:
         """`language` is the one Mutua texts the worker in; `language_chosen` says whether
         they chose it (else it follows `Accept-Language`, then the phone's country)."""
         return me_out(worker, request.headers.get("accept-language"))
 
-    @patch("/", summary="Change name, language, time zone, or turn texts off and on")
+    @patch(
+        "/",
+        summary="Change name, language, time zone, or turn texts off and on",
+        responses=problems(SIGNED_IN, JSON_BODY, InvalidName, InvalidTimezone, UnsupportedLanguage),
+    )
     async def update_me(
         self,
         request: Request[Any, Any, Any],
@@ -104,27 +129,48 @@ class MeController(Controller):
         await db_session.commit()
         return me_out(worker, request.headers.get("accept-language"))
 
-    @get("/memberships", summary="Pools the worker belongs or belonged to")
+    @get(
+        "/memberships",
+        summary="Pools the worker belongs or belonged to",
+        responses=problems(SIGNED_IN, PAGED),
+    )
     async def memberships(
-        self, worker: CurrentWorker, db_session: DbSession
-    ) -> list[MembershipOut]:
+        self,
+        worker: CurrentWorker,
+        db_session: DbSession,
+        limit: PageLimit = DEFAULT_LIMIT,
+        cursor: PageCursor = None,
+    ) -> Page[MembershipOut]:
         """Left memberships stay listed, with `left_on`."""
-        rows = await service.memberships(db_session, worker.id)
-        return [membership_out(member, pool) for member, pool in rows]
+        after = decode_cursor(cursor, "memberships", (uuid.UUID,))
+        rows = await service.memberships_page(
+            db_session, worker.id, after=after[0] if after else None, limit=limit + 1
+        )
+        return page_of(
+            rows,
+            limit,
+            "memberships",
+            lambda row: (str(row[0].id),),
+            lambda row: membership_out(*row),
+        )
 
     @post(
         "/memberships/{membership_id:uuid}/leave",
         status_code=HTTP_200_OK,
         summary="Leave a pool",
-        operation_class=documented(idempotent=True),
+        responses=problems(SIGNED_IN, IDEMPOTENT, NOT_FOUND),
     )
     async def leave(
-        self, membership_id: FromPath[uuid.UUID], worker: CurrentWorker, db_session: DbSession
+        self,
+        membership_id: FromPath[uuid.UUID],
+        worker: CurrentWorker,
+        db_session: DbSession,
+        idempotency_key: IdempotencyKey = None,
     ) -> MembershipOut:
         """End a membership; leaving again is harmless.
 
         Savings stay the worker's: leaving moves no money, and the savings account keeps its
-        balance (see `GET /v1/me/ledger`), withdrawable as before. Contributions owed for
+        balance (see `GET /v1/me/accounts`), withdrawable as before. Contributions owed for
         months of membership stay owed; nothing is charged or paid for the month of leaving
         or later. Joining again with the pool's code makes an active member again. The
         worker is told by SMS.
@@ -133,15 +179,46 @@ class MeController(Controller):
         await db_session.commit()
         return membership_out(member, pool)
 
-    @get("/ledger", summary="The worker's accounts, balances and recent transfers")
-    async def ledger(self, worker: CurrentWorker, db_session: DbSession) -> LedgerOut:
-        """Balances in minor units of each account's currency; the 50 newest transfers
-        (`GET /v1/me/export` has them all)."""
-        accounts = await ledger_queries.accounts_for_worker(db_session, worker.id)
-        transfers = await ledger_queries.recent_transfers(
-            db_session, [account.id for account in accounts], limit=50
+    @get(
+        "/accounts",
+        summary="The worker's accounts in every pool, with their balances",
+        responses=problems(SIGNED_IN, PAGED),
+    )
+    async def accounts(
+        self,
+        worker: CurrentWorker,
+        db_session: DbSession,
+        limit: PageLimit = DEFAULT_LIMIT,
+        cursor: PageCursor = None,
+    ) -> Page[AccountOut]:
+        """Balances in minor units of each account's currency."""
+        after = decode_cursor(cursor, "accounts", (uuid.UUID,))
+        rows = await ledger_queries.accounts_page(
+            db_session, worker.id, after[0] if after else None, limit + 1
         )
-        return LedgerOut(
-            accounts=[account_out(account) for account in accounts],
-            transfers=[transfer_out(transfer) for transfer in transfers],
+        return page_of(rows, limit, "accounts", lambda account: (str(account.id),), account_out)
+
+    @get(
+        "/ledger",
+        summary="Transfers into and out of the worker's accounts, newest first",
+        responses=problems(SIGNED_IN, PAGED),
+    )
+    async def ledger(
+        self,
+        worker: CurrentWorker,
+        db_session: DbSession,
+        limit: PageLimit = DEFAULT_LIMIT,
+        cursor: PageCursor = None,
+    ) -> Page[TransferOut]:
+        """`GET /v1/me/export` has them all at once."""
+        before = decode_cursor(cursor, "ledger", (aware_datetime, uuid.UUID))
+        rows = await ledger_queries.transfers_page(
+            db_session, worker.id, (before[0], before[1]) if before else None, limit + 1
+        )
+        return page_of(
+            rows,
+            limit,
+            "ledger",
+            lambda transfer: (transfer.created_at.isoformat(), str(transfer.id)),
+            transfer_out,
         )

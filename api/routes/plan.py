@@ -10,9 +10,12 @@ from litestar.di import Provide
 from litestar.params import FromPath, Parameter
 
 from api.deps import CurrentWorker, DbSession, provide_worker
+from api.responses import NOT_FOUND, QUERY, SIGNED_IN, problems
+from api.security import SECURED
 from i18n import choose_language
 from pools.models import Worker
 from runs import service
+from runs.errors import DecisionNotFound, NoPlanYet
 from runs.schemas import DecisionOut, DecisionsOut, PlanOut
 
 
@@ -29,8 +32,13 @@ class PlanController(Controller):
     path = "/v1/me"
     tags = ["me"]
     dependencies = {"worker": Provide(provide_worker)}
+    security = SECURED
 
-    @get("/plan", summary="This month's plan: forecast, target, contribution, payouts, why")
+    @get(
+        "/plan",
+        summary="This month's plan: forecast, target, contribution, payouts, why",
+        responses=problems(SIGNED_IN, QUERY, NoPlanYet),
+    )
     async def plan(
         self,
         request: Request[Any, Any, Any],
@@ -43,7 +51,11 @@ class PlanController(Controller):
         language = worker_language(request, worker)
         return await service.worker_plan(db_session, worker.id, pool_id, language)
 
-    @get("/decisions", summary="Every money decision about the worker, newest first")
+    @get(
+        "/decisions",
+        summary="Every money decision about the worker, newest first",
+        responses=problems(SIGNED_IN, QUERY),
+    )
     async def decisions(
         self,
         request: Request[Any, Any, Any],
@@ -56,7 +68,11 @@ class PlanController(Controller):
         language = worker_language(request, worker)
         return await service.worker_decisions(db_session, worker.id, language, cursor, limit)
 
-    @get("/decisions/{decision_id:uuid}", summary="One decision with its inputs and factors")
+    @get(
+        "/decisions/{decision_id:uuid}",
+        summary="One decision with its inputs and factors",
+        responses=problems(SIGNED_IN, NOT_FOUND, DecisionNotFound),
+    )
     async def decision(
         self,
         request: Request[Any, Any, Any],

@@ -20,23 +20,42 @@ from api.deps import (
     provide_viewer,
     provide_worker,
 )
-from api.openapi import documented, json_body
+from api.openapi import json_body
+from api.paging import DEFAULT_LIMIT, Page, PageCursor, PageLimit, decode_cursor, page_of
+from api.responses import (
+    IDEMPOTENT,
+    JSON_BODY,
+    NOT_FOUND,
+    PAGED,
+    SIGNED_IN,
+    IdempotencyKey,
+    also,
+    problems,
+)
 from api.schemas import (
     GrantIn,
     JoinIn,
     MemberOut,
     MembershipOut,
-    MembersOut,
     PoolAdministratorOut,
     PoolIn,
     PoolOut,
     RulesOut,
 )
-from core.errors import Forbidden
+from api.security import SECURED
+from core.errors import Forbidden, UnknownCurrency
+from i18n import UnsupportedLanguage
 from pools import service
 from pools.admins import grant_pool
-from pools.models import Membership, Pool
-from pools.rules import StoredRules
+from pools.errors import (
+    AdministratorNotFound,
+    InvalidName,
+    InvalidTimezone,
+    JoinCodeNotFound,
+    MembershipSuspended,
+)
+from pools.models import Membership, Pool, Worker
+from pools.rules import InvalidRules, StoredRules
 from pools.viewer import Viewer
 
 
@@ -70,19 +89,30 @@ def membership_out(member: Membership, pool: Pool) -> MembershipOut:
 class PoolController(Controller):
     path = "/v1/pools"
     tags = ["pools"]
+    security = SECURED
 
     @post(
         "/",
         status_code=HTTP_201_CREATED,
         dependencies={"admin": Provide(provide_admin)},
         summary="Create a pool (administrators)",
-        operation_class=documented(idempotent=True),
+        responses=problems(
+            SIGNED_IN,
+            JSON_BODY,
+            IDEMPOTENT,
+            UnknownCurrency,
+            InvalidName,
+            InvalidTimezone,
+            UnsupportedLanguage,
+            InvalidRules,
+        ),
     )
     async def create_pool(
         self,
         data: Annotated[PoolIn, json_body(examples.POOL)],
         admin: CurrentAdmin,
         db_session: DbSession,
+        idempotency_key: IdempotencyKey = None,
     ) -> PoolOut:
         """The creator administers it. A rule left out takes its default, with amounts
         scaled to the currency (422 `pool-rules-required` where Mutua has no scale for it).
@@ -102,15 +132,20 @@ class PoolController(Controller):
 
     @post(
         "/join",
+        status_code=HTTP_201_CREATED,
         dependencies={"worker": Provide(provide_worker)},
         summary="Join a pool with its code (workers)",
-        operation_class=documented(idempotent=True),
+        responses={
+            **problems(SIGNED_IN, JSON_BODY, IDEMPOTENT, JoinCodeNotFound, MembershipSuspended),
+            **also(HTTP_200_OK, MembershipOut, "Already a member: the membership as it is"),
+        },
     )
     async def join_pool(
         self,
         data: Annotated[JoinIn, json_body(examples.JOIN)],
         worker: CurrentWorker,
         db_session: DbSession,
+        idempotency_key: IdempotencyKey = None,
     ) -> Response[MembershipOut]:
         """201 on joining (a welcome text follows), 200 if already a member; a member who
         left joins again with the same code."""
@@ -125,6 +160,7 @@ class PoolController(Controller):
         "/{pool_id:uuid}",
         dependencies={"viewer": Provide(provide_viewer)},
         summary="A pool, for its administrators and members",
+        responses=problems(SIGNED_IN, NOT_FOUND),
     )
     async def get_pool(
         self, pool_id: FromPath[uuid.UUID], viewer: CurrentViewer, db_session: DbSession
@@ -137,39 +173,57 @@ class AdminPoolController(Controller):
     path = "/v1/admin/pools"
     tags = ["admin"]
     dependencies = {"admin": Provide(provide_admin)}
+    security = SECURED
 
-    @get("/", summary="Pools this administrator runs (every pool, for an operator)")
-    async def list_pools(self, admin: CurrentAdmin, db_session: DbSession) -> list[PoolOut]:
+    @get(
+        "/",
+        summary="Pools this administrator runs (every pool, for an operator)",
+        responses=problems(SIGNED_IN, PAGED),
+    )
+    async def list_pools(
+        self,
+        admin: CurrentAdmin,
+        db_session: DbSession,
+        limit: PageLimit = DEFAULT_LIMIT,
+        cursor: PageCursor = None,
+    ) -> Page[PoolOut]:
         """An `admin` sees the pools they created or were granted; an `operator`, all."""
-        return [pool_out(pool) for pool in await service.administered_pools(db_session, admin)]
+        after = decode_cursor(cursor, "pools", (uuid.UUID,))
+        rows = await service.administered_pools_page(
+            db_session, admin, after=after[0] if after else None, limit=limit + 1
+        )
+        return page_of(rows, limit, "pools", lambda pool: (str(pool.id),), pool_out)
 
-    @get("/{pool_id:uuid}/members", summary="A pool's members")
+    @get(
+        "/{pool_id:uuid}/members",
+        summary="A pool's members",
+        responses=problems(SIGNED_IN, PAGED, NOT_FOUND),
+    )
     async def members(
-        self, pool_id: FromPath[uuid.UUID], admin: CurrentAdmin, db_session: DbSession
-    ) -> MembersOut:
+        self,
+        pool_id: FromPath[uuid.UUID],
+        admin: CurrentAdmin,
+        db_session: DbSession,
+        limit: PageLimit = DEFAULT_LIMIT,
+        cursor: PageCursor = None,
+    ) -> Page[MemberOut]:
         """Members who left stay listed, with `left_on`."""
+        after = decode_cursor(cursor, "members", (uuid.UUID,))
         viewer = Viewer(admin_id=admin.id, is_operator=admin.role == "operator")
-        pool, rows = await service.pool_members(db_session, viewer, pool_id)
-        return MembersOut(
-            pool_id=pool.id,
-            members=[
-                MemberOut(
-                    membership_id=member.id,
-                    worker_id=worker.id,
-                    name=worker.name,
-                    phone=worker.phone_e164,
-                    status=member.status,
-                    joined_on=member.joined_on,
-                    left_on=member.left_on,
-                )
-                for member, worker in rows
-            ],
+        _, rows = await service.pool_members_page(
+            db_session, viewer, pool_id, after=after[0] if after else None, limit=limit + 1
+        )
+        return page_of(
+            rows, limit, "members", lambda row: (str(row[0].id),), lambda row: member_out(*row)
         )
 
     @post(
         "/{pool_id:uuid}/administrators",
         summary="Make an administrator one of the pool's",
-        operation_class=documented(idempotent=True),
+        responses={
+            **problems(SIGNED_IN, JSON_BODY, IDEMPOTENT, NOT_FOUND, AdministratorNotFound),
+            **also(HTTP_200_OK, PoolAdministratorOut, "They already ran the pool"),
+        },
     )
     async def grant(
         self,
@@ -177,6 +231,7 @@ class AdminPoolController(Controller):
         data: Annotated[GrantIn, json_body(examples.GRANT)],
         admin: CurrentAdmin,
         db_session: DbSession,
+        idempotency_key: IdempotencyKey = None,
     ) -> Response[PoolAdministratorOut]:
         """Operators only: the administrator (created with `mutua admin create`) then sees
         and runs the pool. 201 when granted, 200 when they already ran it."""
@@ -193,3 +248,15 @@ class AdminPoolController(Controller):
             ),
             status_code=HTTP_201_CREATED if created else HTTP_200_OK,
         )
+
+
+def member_out(member: Membership, worker: Worker) -> MemberOut:
+    return MemberOut(
+        membership_id=member.id,
+        worker_id=worker.id,
+        name=worker.name,
+        phone=worker.phone_e164,
+        status=member.status,
+        joined_on=member.joined_on,
+        left_on=member.left_on,
+    )

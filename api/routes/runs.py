@@ -12,14 +12,18 @@ from litestar.status_codes import HTTP_202_ACCEPTED
 
 from api import examples
 from api.deps import CurrentAdmin, DbSession, provide_admin
-from api.openapi import documented, json_body
+from api.openapi import json_body
+from api.responses import IDEMPOTENT, JSON_BODY, NOT_FOUND, SIGNED_IN, IdempotencyKey, problems
 from api.run_tasks import start_run_in_background
+from api.security import SECURED
 from core.clock import utcnow
+from core.errors import InvalidPeriod
 from core.periods import Period
 from pools import service
 from pools.models import Pool
 from pools.viewer import Viewer
 from runs import service as runs_service
+from runs.errors import EarlierRunUnfinished, PeriodNotClosed, RunInProgress, RunNotFound
 from runs.schemas import HealthOut, RunIn, RunOut, RunsOut
 
 
@@ -32,6 +36,7 @@ class RunController(Controller):
     path = "/v1/admin/pools/{pool_id:uuid}"
     tags = ["runs"]
     dependencies = {"admin": Provide(provide_admin)}
+    security = SECURED
 
     @post(
         "/runs",
@@ -42,7 +47,16 @@ class RunController(Controller):
             "follow it at `GET .../runs/{run_id}`. A month already run is not run again "
             "(the finished run is returned). Takes an `Idempotency-Key`."
         ),
-        operation_class=documented(idempotent=True),
+        responses=problems(
+            SIGNED_IN,
+            JSON_BODY,
+            IDEMPOTENT,
+            NOT_FOUND,
+            InvalidPeriod,
+            PeriodNotClosed,
+            RunInProgress,
+            EarlierRunUnfinished,
+        ),
     )
     async def start_run(
         self,
@@ -51,6 +65,7 @@ class RunController(Controller):
         data: Annotated[RunIn, json_body(examples.RUN)],
         admin: CurrentAdmin,
         db_session: DbSession,
+        idempotency_key: IdempotencyKey = None,
     ) -> RunOut:
         pool = await _pool(db_session, admin, pool_id)
         period = Period.parse(data.period)
@@ -59,14 +74,22 @@ class RunController(Controller):
         run = await start_run_in_background(request.app, target, period)
         return runs_service.run_out(run)
 
-    @get("/runs", summary="The pool's monthly runs, newest first")
+    @get(
+        "/runs",
+        summary="The pool's monthly runs, newest first",
+        responses=problems(SIGNED_IN, NOT_FOUND),
+    )
     async def list_runs(
         self, pool_id: FromPath[uuid.UUID], admin: CurrentAdmin, db_session: DbSession
     ) -> RunsOut:
         """Each with its status, step and totals."""
         return await runs_service.pool_runs(db_session, await _pool(db_session, admin, pool_id))
 
-    @get("/runs/{run_id:uuid}", summary="One run: status, step, progress, counts, totals")
+    @get(
+        "/runs/{run_id:uuid}",
+        summary="One run: status, step, progress, counts, totals",
+        responses=problems(SIGNED_IN, NOT_FOUND, RunNotFound),
+    )
     async def get_run(
         self,
         pool_id: FromPath[uuid.UUID],
@@ -78,7 +101,11 @@ class RunController(Controller):
         pool = await _pool(db_session, admin, pool_id)
         return await runs_service.pool_run(db_session, pool, run_id)
 
-    @get("/health", summary="The pool's health at a glance, from its last run")
+    @get(
+        "/health",
+        summary="The pool's health at a glance, from its last run",
+        responses=problems(SIGNED_IN, NOT_FOUND),
+    )
     async def health(
         self, pool_id: FromPath[uuid.UUID], admin: CurrentAdmin, db_session: DbSession
     ) -> HealthOut:

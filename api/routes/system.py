@@ -6,16 +6,15 @@ from typing import Any
 
 from litestar import Request, Response, get
 from litestar.datastructures import State
+from litestar.openapi import ResponseSpec
 from sqlalchemy import text
 
-from api.openapi import documented
 from api.problems import problem
+from api.responses import Answer, problems
 from api.schemas import HealthOut
 
 
-@get(
-    "/health", tags=["system"], summary="The process is up", operation_class=documented(public=True)
-)
+@get("/health", tags=["system"], summary="The process is up")
 async def health() -> HealthOut:
     """Always 200 while the process runs."""
     return HealthOut(status="ok")
@@ -25,7 +24,10 @@ async def health() -> HealthOut:
     "/ready",
     tags=["system"],
     summary="The database answers",
-    operation_class=documented(public=True),
+    responses={
+        **problems(Answer(503, "not-ready", "The database is not reachable")),
+        200: ResponseSpec(data_container=HealthOut, description="The database answers"),
+    },
 )
 async def ready(
     state: State, request: Request[Any, Any, Any]

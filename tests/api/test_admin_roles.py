@@ -12,12 +12,12 @@ async def test_an_operator_grants_a_pool_to_a_new_administrator(api: Api) -> Non
     founder = await api.admin_headers("founder@coop.example")
     pool = await api.create_pool(founder, name="Bay Riders")
     newcomer = await api.admin_headers("treasurer@coop.example")
-    assert (await api.client.get("/v1/admin/pools", headers=newcomer)).json() == []
+    assert (await api.client.get("/v1/admin/pools", headers=newcomer)).json()["items"] == []
     members = f"/v1/admin/pools/{pool['id']}/members"
     assert_problem(await api.client.get(members, headers=newcomer), 404, "not-found")
 
     # The operator sees every pool, so it can find the one to grant.
-    listed = (await api.client.get("/v1/admin/pools", headers=operator)).json()
+    listed = (await api.client.get("/v1/admin/pools", headers=operator)).json()["items"]
     assert [p["id"] for p in listed] == [pool["id"]]
     grant = f"/v1/admin/pools/{pool['id']}/administrators"
     body = {"email": "Treasurer@Coop.example"}
@@ -27,7 +27,7 @@ async def test_an_operator_grants_a_pool_to_a_new_administrator(api: Api) -> Non
     again = await api.client.post(grant, json=body, headers=operator)
     assert again.status_code == 200, again.text
 
-    listed = (await api.client.get("/v1/admin/pools", headers=newcomer)).json()
+    listed = (await api.client.get("/v1/admin/pools", headers=newcomer)).json()["items"]
     assert [p["name"] for p in listed] == ["Bay Riders"]
     assert (await api.client.get(members, headers=newcomer)).status_code == 200
 

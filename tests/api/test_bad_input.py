@@ -16,14 +16,16 @@ from typing import Any
 
 from sqlalchemy import func, select
 
+from api.paging import encode_cursor
 from api.tokens import Principal, issue_token
 from core.clock import utcnow
 from income.models import IncomeRecord
 from notifications.models import OutboxMessage
 from pools.models import Membership, Pool, SignInCode, Worker
-from tests.api.conftest import SECRET, Api, assert_problem, join_pool
+from tests.api.conftest import SECRET, Api, assert_problem, documented_problems, join_pool
 
 WORKER_PHONE = "+14155550140"
+EMPTY_PAGE = {"items": [], "next_cursor": None}
 ONE_MIB = 1024 * 1024
 
 INCOME = {"platform": "uber", "month": "2026-09", "amount_minor": 12345, "currency": "USD"}
@@ -35,6 +37,22 @@ def income(**changes: Any) -> dict[str, Any]:
 
 def income_without(name: str) -> dict[str, Any]:
     return {key: value for key, value in INCOME.items() if key != name}
+
+
+ID = str(uuid.UUID(int=7))
+
+
+def cursor_of(values: list[Any]) -> str:
+    """A cursor made by hand, as a client tampering with one would."""
+    return base64.urlsafe_b64encode(json.dumps(values).encode()).decode()
+
+
+def nested(depth: int) -> Any:
+    """A value of arrays `depth` deep."""
+    value: Any = []
+    for _ in range(depth - 1):
+        value = [value]
+    return value
 
 
 def pool_body(**changes: Any) -> dict[str, Any]:
@@ -157,6 +175,47 @@ CASES = [
         errors=[{"message": "Expected `str` of length <= 7", "key": "from", "source": "query"}],
     ),
     history("reversed range", {"from": "2026-05", "to": "2026-01"}, "invalid-period-range"),
+    history(
+        "a misspelt parameter, not an unfiltered list", {"form": "2026-01"}, "validation-failed"
+    ),
+    Case(
+        "a method the path does not take", "DELETE", "/v1/me", "worker", 405, "method-not-allowed"
+    ),
+    # Pages: a limit within bounds, and a cursor as the list gave it out.
+    history("a page of nothing", {"limit": "0"}, "validation-failed"),
+    history("a page past the largest", {"limit": "201"}, "validation-failed"),
+    history("a limit in words", {"limit": "ten"}, "validation-failed"),
+    history("a cursor that is not one", {"cursor": "not-a-cursor"}, "invalid-cursor"),
+    history("a cursor of another list", {"cursor": encode_cursor("pools", [ID])}, "invalid-cursor"),
+    history(
+        "a cursor of a bad month", {"cursor": encode_cursor("income", ["x", ID])}, "invalid-cursor"
+    ),
+    history(
+        "a cursor holding a NUL",
+        {"cursor": encode_cursor("income", ["\x00", ID])},
+        "invalid-cursor",
+    ),
+    history(
+        "a cursor with a number", {"cursor": cursor_of(["income", "2026-01", 7])}, "invalid-cursor"
+    ),
+    Case(
+        "a cursor whose time has no offset",
+        "GET",
+        "/v1/me/ledger",
+        "worker",
+        422,
+        "invalid-cursor",
+        params={"cursor": encode_cursor("ledger", ["2026-11-01T10:00:00", ID])},
+    ),
+    Case(
+        "members paged by a broken cursor",
+        "GET",
+        "/v1/admin/pools/{pool}/members",
+        "admin",
+        422,
+        "invalid-cursor",
+        params={"cursor": "%%%"},
+    ),
     # Phone numbers are E.164 with a country code.
     request_code("phone without country code", {"phone": "4155550140"}, "invalid-phone"),
     request_code("phone too short", {"phone": "+1555"}, "invalid-phone"),
@@ -165,6 +224,11 @@ CASES = [
     request_code("phone as a number", {"phone": 14155550140}, "validation-failed"),
     request_code("phone longer than any", {"phone": "+1" + "4" * 40}, "validation-failed"),
     request_code("no phone", {}, "validation-failed"),
+    # Numbers SMS pumping pays on: valid, but no worker's phone.
+    request_code("a US premium-rate number", {"phone": "+19002345678"}, "phone-not-textable"),
+    request_code("a UK premium-rate number", {"phone": "+449012345678"}, "phone-not-textable"),
+    request_code("a French shared-cost number", {"phone": "+33884012345"}, "phone-not-textable"),
+    request_code("a Spanish shared-cost number", {"phone": "+34901123456"}, "phone-not-textable"),
     Case(
         "verify with a bad phone",
         "POST",
@@ -252,7 +316,37 @@ CASES = [
     patch_me("traditional Chinese", {"language": "zh-Hant"}, "unsupported-language"),
     patch_me("language null", {"language": None}, "validation-failed"),
     patch_me("blank name", {"name": "   "}, "invalid-name"),
-    patch_me("name with a control character", {"name": "Ana\x00"}, "invalid-name"),
+    # Control characters, NUL above all (PostgreSQL cannot store it), in any text field.
+    patch_me("name with a NUL", {"name": "Ana\x00"}, "control-characters"),
+    patch_me("name with a terminal escape", {"name": "Ana\x1b[31m"}, "control-characters"),
+    patch_me("language with a C1 control", {"language": "es\x85"}, "control-characters"),
+    post_income("NUL in a key", {**INCOME, "platform\x00": "uber"}, 422, "control-characters"),
+    request_code("phone with a NUL", {"phone": "+1415555\x000140"}, "control-characters"),
+    Case(
+        "admin login with a NUL in the email",
+        "POST",
+        "/v1/auth/admin/login",
+        "anonymous",
+        422,
+        "control-characters",
+        json={"email": "a\x00b@example.org", "password": "correct horse battery staple"},
+    ),
+    Case(
+        "join code with a NUL",
+        "POST",
+        "/v1/pools/join",
+        "worker",
+        422,
+        "control-characters",
+        json={"code": "a\x00b"},
+        detail={"field": "code"},
+    ),
+    history("NUL in a query parameter", {"from": "2026-0\x00"}, "control-characters"),
+    # JSON nested deeper than any body of ours: refused before msgspec would give up.
+    raw_income("arrays 2,000 deep", b"[" * 2000 + b"]" * 2000, 422, "json-too-deep"),
+    raw_income("objects 5,000 deep", b'{"a":' * 5000 + b"1" + b"}" * 5000, 422, "json-too-deep"),
+    new_pool("a body 17 levels deep", pool_body(rules=nested(16)), "json-too-deep"),
+    new_pool("16 levels deep is only wrong", pool_body(rules=nested(15)), "validation-failed"),
     patch_me("name too long", {"name": "A" * 201}, "validation-failed"),
     patch_me("phone cannot be changed here", {"phone": "+14155550199"}, "validation-failed"),
     patch_me("opt-out is a flag, not text", {"sms_opted_out": "yes"}, "validation-failed"),
@@ -331,6 +425,17 @@ CASES = [
     Case("token of nobody", "GET", "/v1/me", "ghost", 401, "unauthorized"),
     Case("garbage token", "GET", "/v1/me", "garbage", 401, "unauthorized"),
     Case("not a bearer", "GET", "/v1/me", "basic", 401, "unauthorized"),
+    Case("token with non-ASCII bytes", "GET", "/v1/me", "non-ASCII", 401, "unauthorized"),
+    Case(
+        "token with non-ASCII bytes and an Idempotency-Key",
+        "POST",
+        "/v1/me/income",
+        "non-ASCII",
+        401,
+        "unauthorized",
+        json=INCOME,
+        headers={"Idempotency-Key": "latin-1"},
+    ),
     Case(
         "forged token with a good body",
         "POST",
@@ -362,7 +467,7 @@ def bearer(token: str) -> dict[str, str]:
 
 @dataclass
 class World:
-    headers: dict[str, dict[str, str]]
+    headers: dict[str, dict[str, Any]]
     pool: dict[str, Any]
 
 
@@ -373,7 +478,7 @@ async def make_world(api: Api) -> World:
     await join_pool(api, worker, pool["code"])
     worker_id = uuid.UUID((await api.client.get("/v1/me", headers=worker)).json()["id"])
     admins = (await api.client.get("/v1/admin/pools", headers=admin)).json()
-    assert [p["id"] for p in admins] == [pool["id"]]
+    assert [p["id"] for p in admins["items"]] == [pool["id"]]
 
     token = worker["Authorization"].removeprefix("Bearer ")
     payload, _, signature = token.partition(".")
@@ -398,6 +503,8 @@ async def make_world(api: Api) -> World:
             "ghost": bearer(issue_token(SECRET, Principal(kind="worker", id=uuid.uuid4()), 3600)),
             "garbage": bearer("not-a-token"),
             "basic": {"Authorization": "Basic d29ya2VyOnNlY3JldA=="},
+            # Latin-1 bytes where a token's ASCII should be.
+            "non-ASCII": {"Authorization": b"Bearer \xe9t\xe9." + signature.encode()},
         },
         pool=pool,
     )
@@ -411,7 +518,8 @@ async def send(api: Api, world: World, case: Case) -> Any:
         request["content"] = case.content
     if case.params is not None:
         request["params"] = case.params
-    return await api.client.request(case.method, case.url, **request)
+    url = case.url.format(pool=world.pool["id"])
+    return await api.client.request(case.method, url, **request)
 
 
 async def snapshot(api: Api, world: World) -> dict[str, Any]:
@@ -435,7 +543,7 @@ async def snapshot(api: Api, world: World) -> dict[str, Any]:
 async def test_bad_requests_get_a_problem_type_and_change_nothing(api: Api) -> None:
     world = await make_world(api)
     before = await snapshot(api, world)
-    assert before["income"] == {"records": [], "months": []}
+    assert before["income"] == EMPTY_PAGE
 
     failures: list[str] = []
     for case in CASES:
@@ -445,6 +553,12 @@ async def test_bad_requests_get_a_problem_type_and_change_nothing(api: Api) -> N
             body = assert_problem(response, case.status, case.slug)
             for name, value in case.detail.items():
                 assert body.get(name) == value, f"{name} should be {value!r}: {body}"
+            # The OpenAPI document lists this answer for this route (unless no route matched).
+            listed = documented_problems(api.client.app, case.method, case.url)
+            if listed is not None:
+                assert case.slug in listed.get(case.status, set()), (
+                    f"the OpenAPI document lists no {case.status} {case.slug} here: {listed}"
+                )
         except AssertionError as error:
             failures.append(f"{case.name}: {error}")
     assert not failures, "\n".join(failures)
@@ -471,7 +585,7 @@ async def test_a_bad_line_names_its_line_and_imports_nothing_of_the_file(api: Ap
     assert "line 31" in problem["detail"]
 
     history = await api.client.get("/v1/me/income", headers=worker)
-    assert history.json() == {"records": [], "months": []}
+    assert history.json() == EMPTY_PAGE
 
     # The same lines without the bad one go in whole: the refusal was the bad line's doing.
     response = await api.client.post(
@@ -504,7 +618,7 @@ async def test_bodies_over_one_mebibyte_are_413_and_leave_the_key_unused(api: Ap
             assert_problem(response, 413, "body-too-large")
 
     history = await api.client.get("/v1/me/income", headers=worker)
-    assert history.json() == {"records": [], "months": []}
+    assert history.json() == EMPTY_PAGE
 
     # The refused upload did not claim its key: a retry of reasonable size is a first request.
     response = await api.client.post(

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import uuid
+from datetime import timedelta
 from pathlib import Path
 
 import pytest
@@ -12,8 +13,12 @@ from sqlalchemy import func, select
 
 from actuarial.model import IncomeHistory
 from api.cli import main
+from api.idempotency_models import IdempotencyRecord
+from core import ratelimit
+from core.clock import utcnow
 from core.db import create_engine, session_factory
 from core.periods import Period
+from core.ratelimit import Limit, RateLimitCounter
 from income.models import IncomeRecord
 from income.service import import_csv, record_manual
 from pools.admins import create_admin
@@ -29,7 +34,7 @@ def run(database_url: str, *args: str, sms: str = "memory") -> tuple[int, str]:
         list(args),
         env={
             "MUTUA_DATABASE_URL": database_url,
-            "MUTUA_SECRET_KEY": "cli-test-secret",
+            "MUTUA_SECRET_KEY": "cli-test-secret-0123456789-abcdefghijklmnopqrstuvwxyz",
             "MUTUA_SMS_PROVIDER": sms,
         },
         catch_exceptions=False,
@@ -116,6 +121,58 @@ def test_admin_create_refuses_weak_passwords_and_duplicates(database_url: str) -
     assert code == 0, output
     code, output = run(database_url, *strong)
     assert code != 0 and "exists" in output
+
+
+def test_refusals_are_listed_by_reason(database_url: str) -> None:
+    code, output = run(database_url, "refusals", "--hours", "2")
+    assert code == 0, output
+    assert "refused in the last 2 h" in output
+    for reason in ("number-type", "per-address", "per-phone", "hourly-budget"):
+        assert reason in output
+
+
+def test_purge_sweeps_expired_records_and_windows(database_url: str) -> None:
+    code, output = run(database_url, "db", "upgrade")
+    assert code == 0, output
+
+    async def seed() -> None:
+        engine = create_engine(database_url)
+        try:
+            async with session_factory(engine)() as session:
+                old = utcnow() - timedelta(days=2)
+                for i in range(5):
+                    session.add(
+                        IdempotencyRecord(
+                            principal="worker:x",
+                            key=f"k{i}",
+                            method="POST",
+                            path="/v1/me/income",
+                            request_hash="0" * 64,
+                            state="completed",
+                            created_at=old if i < 3 else utcnow(),
+                        )
+                    )
+                await ratelimit.hit(session, Limit("test", 1, timedelta(minutes=1)), "k", old)
+                await session.commit()
+        finally:
+            await engine.dispose()
+
+    async def left() -> tuple[int, int]:
+        engine = create_engine(database_url)
+        try:
+            async with session_factory(engine)() as session:
+                records = await session.scalar(select(func.count()).select_from(IdempotencyRecord))
+                windows = await session.scalar(select(func.count()).select_from(RateLimitCounter))
+                return int(records or 0), int(windows or 0)
+        finally:
+            await engine.dispose()
+
+    asyncio.run(seed())
+    code, output = run(database_url, "purge", "--batch", "2")
+    assert code == 0, output
+    assert "idempotency records purged: 3" in output
+    assert "rate-limit windows purged: 1" in output
+    assert asyncio.run(left()) == (2, 0)
 
 
 async def _founded_pool(database_url: str) -> str:

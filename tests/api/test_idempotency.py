@@ -3,17 +3,20 @@ the first answer without joining, importing or creating anything twice."""
 
 from __future__ import annotations
 
+import uuid
 from datetime import timedelta
 from typing import Any
 
 from httpx import Response
 from sqlalchemy import func, select, text, update
 
+from api.idempotency import purge_expired
 from api.idempotency_models import IdempotencyRecord
+from api.tokens import Principal, issue_token
 from core.clock import utcnow
 from income.models import IncomeRecord
 from pools.models import Membership, Pool
-from tests.api.conftest import ADMIN_PASSWORD, Api, assert_problem
+from tests.api.conftest import ADMIN_PASSWORD, SECRET, Api, assert_problem
 
 W1 = "+14155550161"
 W2 = "+14155550162"
@@ -42,13 +45,17 @@ async def count(api: Api, table: Any) -> int:
 async def income_records(api: Api, headers: dict[str, str]) -> list[dict[str, Any]]:
     response = await api.client.get("/v1/me/income", headers=headers)
     assert response.status_code == 200, response.text
-    records: list[dict[str, Any]] = response.json()["records"]
+    records: list[dict[str, Any]] = response.json()["items"]
     return records
 
 
-async def set_in_flight(api: Api, key: str, started_ago: timedelta) -> None:
-    """Put the stored request for `key` back in flight, as if its first attempt were still
-    running (or had died with its process) since `started_ago`."""
+async def set_in_flight(
+    api: Api, key: str, lease_left: timedelta, started_ago: timedelta = timedelta(0)
+) -> None:
+    """Put the stored request for `key` back in flight, as if its first attempt had started
+    `started_ago` and its lease ran `lease_left` more (negative: it stopped being renewed,
+    as when its process died)."""
+    now = utcnow()
     async with api.db() as session:
         result = await session.execute(
             update(IdempotencyRecord)
@@ -59,7 +66,8 @@ async def set_in_flight(api: Api, key: str, started_ago: timedelta) -> None:
                 response_body=None,
                 response_content_type=None,
                 completed_at=None,
-                created_at=utcnow() - started_ago,
+                created_at=now - started_ago,
+                lease_expires_at=now + lease_left,
             )
         )
         assert result.rowcount == 1  # type: ignore[attr-defined]
@@ -75,7 +83,7 @@ async def test_a_retry_gets_the_first_answer_and_nothing_happens_twice(api: Api)
     assert_replay_of(first, again)
     assert await count(api, Pool) == 1
     pools = (await api.client.get("/v1/admin/pools", headers=admin)).json()
-    assert [pool["id"] for pool in pools] == [first.json()["id"]]
+    assert [pool["id"] for pool in pools["items"]] == [first.json()["id"]]
 
     worker = await api.worker_headers(W1)
     code = {"code": first.json()["code"]}
@@ -131,22 +139,23 @@ async def test_the_same_key_for_another_request_is_422_and_runs_nothing(api: Api
     assert_replay_of(first, again)
 
 
-async def test_a_request_still_in_flight_is_409_until_it_is_abandoned(api: Api) -> None:
+async def test_a_request_in_flight_is_409_while_its_lease_is_renewed(api: Api) -> None:
     worker = await api.worker_headers(W1)
     headers = keyed(worker, "slow")
     first = await api.client.post("/v1/me/income", json=INCOME, headers=headers)
     assert first.status_code == 201, first.text
 
-    for started_ago in (timedelta(0), timedelta(minutes=4)):
-        await set_in_flight(api, "slow", started_ago)
+    # Alive, however long it has run: its lease is still being renewed.
+    for started_ago in (timedelta(0), timedelta(minutes=10)):
+        await set_in_flight(api, "slow", timedelta(seconds=10), started_ago)
         response = await api.client.post("/v1/me/income", json=INCOME, headers=headers)
         assert_problem(response, 409, "idempotency-request-in-flight")
     # 409 ran nothing: the one record still holds the first amount.
     assert [r["amount_minor"] for r in await income_records(api, worker)] == [50_000]
 
-    # A first attempt "running" for over five minutes died with its process: the retry
-    # takes the key over and really runs, here as a correction of the stored month (200).
-    await set_in_flight(api, "slow", timedelta(minutes=6))
+    # A lease nobody renewed for a second: its request died with its process. The retry
+    # takes the key over at once and really runs, here as a correction of the month (200).
+    await set_in_flight(api, "slow", -timedelta(seconds=1), timedelta(seconds=20))
     taken_over = await api.client.post("/v1/me/income", json=INCOME, headers=headers)
     assert taken_over.status_code == 200, taken_over.text
     assert REPLAYED not in taken_over.headers
@@ -155,6 +164,62 @@ async def test_a_request_still_in_flight_is_409_until_it_is_abandoned(api: Api) 
     # From then on retries replay the answer of the run that completed.
     again = await api.client.post("/v1/me/income", json=INCOME, headers=headers)
     assert_replay_of(taken_over, again)
+
+
+async def test_requests_of_no_signed_in_caller_store_nothing(api: Api) -> None:
+    """Without a valid token a request did nothing to replay; storing its key would only
+    let anyone fill the table."""
+    worker = await api.worker_headers(W1)
+    ghost = issue_token(SECRET, Principal(kind="worker", id=uuid.uuid4()), 3600)
+    pool = {"name": "X", "currency": "USD"}
+    refused = [
+        ({}, "/v1/me/income", INCOME),
+        ({}, "/v1/pools", pool),
+        ({"Authorization": "Bearer not-a-token"}, "/v1/me/income", INCOME),
+        ({"Authorization": "Bearer not-a-token"}, "/v1/pools", pool),
+        # Signed by us, for an account that is gone.
+        ({"Authorization": f"Bearer {ghost}"}, "/v1/me/income", INCOME),
+    ]
+    for i, (caller, route, body) in enumerate(refused):
+        response = await api.client.post(route, json=body, headers=keyed(caller, f"anonymous-{i}"))
+        assert_problem(response, 401, "unauthorized")
+    assert await count(api, IdempotencyRecord) == 0
+
+    # The same key, signed in, is a first attempt.
+    response = await api.client.post(
+        "/v1/me/income", json=INCOME, headers=keyed(worker, "anonymous-0")
+    )
+    assert response.status_code == 201, response.text
+    assert await count(api, IdempotencyRecord) == 1
+
+
+async def test_expired_records_are_purged_in_bounded_sweeps(api: Api) -> None:
+    worker = await api.worker_headers(W1)
+    for i in range(5):
+        month = f"2026-0{i + 1}"
+        response = await api.client.post(
+            "/v1/me/income", json={**INCOME, "month": month}, headers=keyed(worker, f"k{i}")
+        )
+        assert response.status_code == 201, response.text
+    async with api.db() as session:
+        for i, age in enumerate((25, 30, 48, 23, 1)):
+            await session.execute(
+                update(IdempotencyRecord)
+                .where(IdempotencyRecord.key == f"k{i}")
+                .values(created_at=utcnow() - timedelta(hours=age))
+            )
+        await session.commit()
+        assert await purge_expired(session, limit=2) == 2
+        assert await purge_expired(session, limit=2) == 1
+        assert await purge_expired(session, limit=2) == 0
+        await session.commit()
+        left = await session.scalars(select(IdempotencyRecord.key).order_by(IdempotencyRecord.key))
+        assert list(left) == ["k3", "k4"]
+    # A key kept is still answered; a purged one is free for a new request.
+    replay = await api.client.post(
+        "/v1/me/income", json={**INCOME, "month": "2026-04"}, headers=keyed(worker, "k3")
+    )
+    assert replay.headers.get(REPLAYED) == "true"
 
 
 async def test_keys_belong_to_their_caller(api: Api) -> None:

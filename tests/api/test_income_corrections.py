@@ -12,9 +12,9 @@ ENTRY = {"platform": "uber", "month": "2026-09", "amount_minor": 123_456, "curre
 
 
 async def months(api: Api, headers: dict[str, str]) -> dict[str, Any]:
-    response = await api.client.get("/v1/me/income", headers=headers)
+    response = await api.client.get("/v1/me/income/months", headers=headers)
     assert response.status_code == 200, response.text
-    return {month["month"]: month for month in response.json()["months"]}
+    return {month["month"]: month for month in response.json()["items"]}
 
 
 async def test_a_worker_corrects_and_deletes_their_own_entry(api: Api) -> None:
@@ -65,7 +65,7 @@ async def test_imported_lines_are_corrected_by_entering_the_month(api: Api) -> N
         headers={**worker, "Content-Type": "text/csv"},
     )
     assert imported.status_code == 201, imported.text
-    line = (await api.client.get("/v1/me/income", headers=worker)).json()["records"][0]
+    line = (await api.client.get("/v1/me/income", headers=worker)).json()["items"][0]
     refused = await api.client.delete(f"/v1/me/income/{line['id']}", headers=worker)
     assert assert_problem(refused, 409, "income-record-not-editable")["source"] == "csv"
 

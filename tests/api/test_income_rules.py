@@ -20,7 +20,7 @@ async def member_of(api: Api, *currencies: str) -> dict[str, str]:
 async def records(api: Api, worker: dict[str, str]) -> list[object]:
     response = await api.client.get("/v1/me/income", headers=worker)
     assert response.status_code == 200, response.text
-    listed: list[object] = response.json()["records"]
+    listed: list[object] = response.json()["items"]
     return listed
 
 

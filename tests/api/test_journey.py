@@ -39,21 +39,23 @@ async def test_worker_signs_in_joins_records_income_and_reads_ledger(api: Api) -
     assert response.json()["added"] == 2
 
     history = await api.client.get(
-        "/v1/me/income", params={"from": "2026-09", "to": "2026-10"}, headers=worker
+        "/v1/me/income/months", params={"from": "2026-09", "to": "2026-10"}, headers=worker
     )
     assert history.status_code == 200, history.text
-    months = {m["month"]: m for m in history.json()["months"]}
+    months = {m["month"]: m for m in history.json()["items"]}
     assert months["2026-09"]["total_minor"] == 123456
     assert months["2026-10"]["total_minor"] == 4510 + 12000
 
-    ledger = (await api.client.get("/v1/me/ledger", headers=worker)).json()
-    kinds = sorted(account["kind"] for account in ledger["accounts"])
+    accounts = (await api.client.get("/v1/me/accounts", headers=worker)).json()["items"]
+    kinds = sorted(account["kind"] for account in accounts)
     assert kinds == ["member_arrears", "member_contribution", "member_savings"]
-    assert all(account["balance_minor"] == 0 for account in ledger["accounts"])
+    assert all(account["balance_minor"] == 0 for account in accounts)
+    ledger = (await api.client.get("/v1/me/ledger", headers=worker)).json()
+    assert ledger == {"items": [], "next_cursor": None}
 
     members = await api.client.get(f"/v1/admin/pools/{pool['id']}/members", headers=admin)
     assert members.status_code == 200
-    assert [m["phone"] for m in members.json()["members"]] == [WORKER]
+    assert [m["phone"] for m in members.json()["items"]] == [WORKER]
 
 
 async def test_the_running_app_texts_the_code_right_after_commit(database_url: str) -> None:

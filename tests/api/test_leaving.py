@@ -50,13 +50,13 @@ async def test_a_member_leaves_and_keeps_their_savings(api: Api) -> None:
     assert farewell is not None and farewell.template == "pool.left"
     assert farewell.language == "es" and "Reparto CDMX" in farewell.body
 
-    ledger = (await api.client.get("/v1/me/ledger", headers=worker)).json()
-    savings = [a for a in ledger["accounts"] if a["kind"] == "member_savings"]
+    accounts = (await api.client.get("/v1/me/accounts", headers=worker)).json()["items"]
+    savings = [a for a in accounts if a["kind"] == "member_savings"]
     assert [a["balance_minor"] for a in savings] == [150_000]
-    [listed] = (await api.client.get("/v1/me/memberships", headers=worker)).json()
+    [listed] = (await api.client.get("/v1/me/memberships", headers=worker)).json()["items"]
     assert listed["status"] == "left"
     members = await api.client.get(f"/v1/admin/pools/{pool['id']}/members", headers=admin)
-    assert [m["status"] for m in members.json()["members"]] == ["left"]
+    assert [m["status"] for m in members.json()["items"]] == ["left"]
 
     again = await api.client.post(f"/v1/me/memberships/{membership['id']}/leave", headers=worker)
     assert again.status_code == 200 and again.json() == left.json()
@@ -77,5 +77,5 @@ async def test_only_the_member_can_leave(api: Api) -> None:
     path = f"/v1/me/memberships/{membership['id']}/leave"
     assert_problem(await api.client.post(path, headers=stranger), 404, "not-found")
     assert_problem(await api.client.post(path, headers=admin), 403, "forbidden")
-    [listed] = (await api.client.get("/v1/me/memberships", headers=worker)).json()
+    [listed] = (await api.client.get("/v1/me/memberships", headers=worker)).json()["items"]
     assert listed["status"] == "active"

@@ -17,8 +17,11 @@ from typing import Any
 
 from litestar import Litestar
 
+from core.ids import new_id
 from core.periods import Period
-from tests.api.conftest import ADMIN_PASSWORD, Api, assert_problem, join_pool
+from pools import repository
+from pools.ledger import TransferRequest, open_member_accounts, open_pool_accounts, post_transfers
+from tests.api.conftest import ADMIN_PASSWORD, Api, assert_problem, documented_problems, join_pool
 
 W1_PHONE = "+14155550101"
 W2_PHONE = "+14155550102"
@@ -156,7 +159,7 @@ def no_decisions(world: World, body: Body) -> None:
 async def membership_of(api: Api, world: World, target: str) -> Request:
     """The target worker's ("W1", "W2") membership, to leave."""
     response = await api.client.get("/v1/me/memberships", headers=world.headers[target])
-    [membership] = response.json()
+    [membership] = response.json()["items"]
     return f"/v1/me/memberships/{membership['id']}/leave", {}
 
 
@@ -169,18 +172,29 @@ def is_w1(world: World, body: Body) -> None:
 
 
 def only_pa_memberships(world: World, body: Body) -> None:
-    assert [m["pool_id"] for m in body] == [world.pools["PA"]["id"]], body
+    assert [m["pool_id"] for m in body["items"]] == [world.pools["PA"]["id"]], body
 
 
 def only_pa_accounts(world: World, body: Body) -> None:
-    assert body["accounts"], "W1 is a member of PA and has accounts there"
-    assert {a["pool_id"] for a in body["accounts"]} == {world.pools["PA"]["id"]}, body
+    assert body["items"], "W1 is a member of PA and has accounts there"
+    assert {a["pool_id"] for a in body["items"]} == {world.pools["PA"]["id"]}, body
+
+
+def only_w1_transfers(world: World, body: Body) -> None:
+    amounts = [transfer["amount_minor"] for transfer in body["items"]]
+    assert amounts == [W1_SAVED], body
 
 
 def no_income_of_w2(world: World, body: Body) -> None:
-    amounts = {record["amount_minor"] for record in body["records"]}
+    amounts = {record["amount_minor"] for record in body["items"]}
     assert W1_INCOME["amount_minor"] in amounts, body
     assert W2_INCOME["amount_minor"] not in amounts, body
+
+
+def no_months_of_w2(world: World, body: Body) -> None:
+    totals = {(month["month"], month["total_minor"]) for month in body["items"]}
+    assert (W1_INCOME["month"], W1_INCOME["amount_minor"]) in totals, body
+    assert all(total != W2_INCOME["amount_minor"] for _, total in totals), body
 
 
 def own_data_only(world: World, body: Body) -> None:
@@ -190,7 +204,7 @@ def own_data_only(world: World, body: Body) -> None:
 
 
 def pa_not_pb(world: World, body: Body) -> None:
-    ids = {pool["id"] for pool in body}
+    ids = {pool["id"] for pool in body["items"]}
     assert world.pools["PA"]["id"] in ids and world.pools["PB"]["id"] not in ids, body
 
 
@@ -203,7 +217,7 @@ def is_pool(name: str) -> Check:
 
 def members_are(*workers: str) -> Check:
     def check(world: World, body: Body) -> None:
-        assert [m["worker_id"] for m in body["members"]] == [world.worker_ids[w] for w in workers]
+        assert [m["worker_id"] for m in body["items"]] == [world.worker_ids[w] for w in workers]
 
     return check
 
@@ -211,6 +225,8 @@ def members_are(*workers: str) -> Check:
 W1_INCOME = {"platform": "uber", "month": "2026-08", "amount_minor": 111_11, "currency": "USD"}
 W2_INCOME = {"platform": "lyft", "month": "2026-08", "amount_minor": 222_22, "currency": "MXN"}
 STATEMENT = "date,platform,amount\n2026-09-02,doordash,12.50\n"
+W1_SAVED = 5_00
+W2_SAVED = 7_00
 
 ANONYMOUS_401 = Row("anonymous", "-", 401)
 ADMIN_403 = Row("admin A", "-", 403)
@@ -238,13 +254,21 @@ ROUTES: dict[tuple[str, str], RouteCase] = {
         fixed("/v1/me/memberships"),
         [ANONYMOUS_401, ADMIN_403, Row("W1", "self", 200, only_pa_memberships)],
     ),
+    ("GET", "/v1/me/accounts"): RouteCase(
+        fixed("/v1/me/accounts"),
+        [ANONYMOUS_401, ADMIN_403, Row("W1", "self", 200, only_pa_accounts)],
+    ),
     ("GET", "/v1/me/ledger"): RouteCase(
         fixed("/v1/me/ledger"),
-        [ANONYMOUS_401, ADMIN_403, Row("W1", "self", 200, only_pa_accounts)],
+        [ANONYMOUS_401, ADMIN_403, Row("W1", "self", 200, only_w1_transfers)],
     ),
     ("GET", "/v1/me/income"): RouteCase(
         fixed("/v1/me/income"),
         [ANONYMOUS_401, ADMIN_403, Row("W1", "self", 200, no_income_of_w2)],
+    ),
+    ("GET", "/v1/me/income/months"): RouteCase(
+        fixed("/v1/me/income/months"),
+        [ANONYMOUS_401, ADMIN_403, Row("W1", "self", 200, no_months_of_w2)],
     ),
     ("POST", "/v1/me/income"): RouteCase(
         fixed("/v1/me/income", json={**W1_INCOME, "month": "2026-07"}),
@@ -417,6 +441,25 @@ def routes_of(app: Litestar) -> set[tuple[str, str]]:
     return found
 
 
+async def save(api: Api, pool_id: str, worker_id: str, amount_minor: int) -> None:
+    """Money into the worker's savings, as the monthly run will put it there."""
+    async with api.db() as session:
+        pool = await repository.pool_by_id(session, uuid.UUID(pool_id))
+        assert pool is not None
+        world = (await open_pool_accounts(session, pool)).world
+        savings = (await open_member_accounts(session, pool, uuid.UUID(worker_id))).savings
+        transfer = TransferRequest(
+            id=new_id(),
+            debit_account_id=world.id,
+            credit_account_id=savings.id,
+            amount_minor=amount_minor,
+            currency=pool.currency,
+            reason="income_saved",
+        )
+        await post_transfers(session, [transfer])
+        await session.commit()
+
+
 async def build_world(api: Api) -> World:
     admin_a = await api.admin_headers(ADMIN_A)
     admin_b = await api.admin_headers(ADMIN_B)
@@ -432,6 +475,8 @@ async def build_world(api: Api) -> World:
         response = await api.client.post("/v1/me/income", json=income, headers=headers)
         assert response.status_code == 201, response.text
         worker_ids[name] = (await api.client.get("/v1/me", headers=headers)).json()["id"]
+    await save(api, pa["id"], worker_ids["W1"], W1_SAVED)
+    await save(api, pb["id"], worker_ids["W2"], W2_SAVED)
     return World(
         headers={
             "anonymous": {},
@@ -470,7 +515,10 @@ async def test_every_route_checks_the_caller_and_what_it_names(api: Api) -> None
                 continue
             try:
                 if row.status >= 400:
-                    assert_problem(response, row.status, row.slug or SLUG_BY_STATUS[row.status])
+                    slug = row.slug or SLUG_BY_STATUS[row.status]
+                    assert_problem(response, row.status, slug)
+                    listed = documented_problems(api.client.app, method, url) or {}
+                    assert slug in listed.get(row.status, set()), f"not in the OpenAPI: {listed}"
                 elif row.check is not None:
                     row.check(world, response.json())
             except AssertionError as error:

@@ -17,6 +17,7 @@ from i18n import problem_title
 from tests.api.conftest import Api, assert_problem
 
 BAD_PHONE = {"phone": "12345"}
+WORKER = "+14155550133"
 JOIN = "/v1/pools/join"
 """A POST that takes an `Idempotency-Key` (sign-in does not)."""
 
@@ -102,17 +103,20 @@ async def test_litestars_own_errors_are_titled_too(api: Api) -> None:
 
 
 async def test_the_idempotency_layer_titles_its_refusals(api: Api) -> None:
+    worker = await api.worker_headers(WORKER)
     response = await api.client.post(
         JOIN,
         json={"code": "ABC123"},
-        headers={"Idempotency-Key": "k" * 300, "Accept-Language": "hi"},
+        headers={**worker, "Idempotency-Key": "k" * 300, "Accept-Language": "hi"},
     )
     body = assert_problem(response, 400, "invalid-idempotency-key")
     assert body["title"] == "Idempotency-Key हेडर मान्य नहीं है"
     assert response.headers["content-language"] == "hi"
     assert body["detail"].startswith("use 1 to 255 printable characters")
 
-    plain = await api.client.post(JOIN, json={"code": "ABC123"}, headers={"Idempotency-Key": " "})
+    plain = await api.client.post(
+        JOIN, json={"code": "ABC123"}, headers={**worker, "Idempotency-Key": " "}
+    )
     assert assert_problem(plain, 400, "invalid-idempotency-key")["title"] == (
         "The Idempotency-Key header is not valid"
     )
@@ -120,10 +124,11 @@ async def test_the_idempotency_layer_titles_its_refusals(api: Api) -> None:
 
 
 async def test_a_reused_key_is_refused_in_the_callers_language(api: Api) -> None:
-    headers = {"Idempotency-Key": "reused-key-1", "Accept-Language": "bn"}
+    worker = await api.worker_headers(WORKER)
+    headers = {**worker, "Idempotency-Key": "reused-key-1", "Accept-Language": "bn"}
     first = await api.client.post(JOIN, json={"code": "ABC123"}, headers=headers)
-    assert assert_problem(first, 401, "unauthorized")["title"] == problem_title(
-        "unauthorized", "bn"
+    assert assert_problem(first, 404, "join-code-not-found")["title"] == problem_title(
+        "join-code-not-found", "bn"
     )
     assert first.headers["content-language"] == "bn"
 

@@ -152,3 +152,17 @@ async def test_memory_provider_raises_queued_failures_in_order_then_sends() -> N
     assert len(provider.sent) == 1
     provider.clear()
     assert provider.sent == []
+
+
+async def test_the_file_of_sign_in_codes_is_readable_by_its_owner_only(tmp_path: Path) -> None:
+    fresh = tmp_path / "var" / "sms.jsonl"
+    await FileSmsProvider(fresh).send(SMS)
+    assert fresh.stat().st_mode & 0o777 == 0o600
+
+    # A file left readable by everyone (by an older version, or by hand) is narrowed.
+    shared = tmp_path / "shared.jsonl"
+    shared.write_text("")
+    shared.chmod(0o644)
+    await FileSmsProvider(shared).send(SMS)
+    assert shared.stat().st_mode & 0o777 == 0o600
+    assert len(shared.read_text(encoding="utf-8").splitlines()) == 1
