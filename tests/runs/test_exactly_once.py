@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import os
+import secrets
 import signal
 import subprocess
 import sys
@@ -52,7 +53,7 @@ def _mutua(url: str, *args: str, lease: str = "2") -> subprocess.Popen[bytes]:
     env = {
         **os.environ,
         "MUTUA_DATABASE_URL": url,
-        "MUTUA_SECRET_KEY": "x" * 48,
+        "MUTUA_SECRET_KEY": secrets.token_urlsafe(32),
         "MUTUA_SMS_PROVIDER": "memory",
         "MUTUA_RUN_CHUNK_SIZE": "2",
         "MUTUA_RUN_LEASE_SECONDS": lease,
