@@ -7,7 +7,7 @@ from typing import Annotated, Any
 
 from litestar import Controller, Request, get
 from litestar.di import Provide
-from litestar.params import FromPath, Parameter
+from litestar.params import FromPath, FromQuery, Parameter
 
 from api.deps import CurrentWorker, DbSession, provide_worker
 from api.responses import NOT_FOUND, QUERY, SIGNED_IN, problems
@@ -44,7 +44,7 @@ class PlanController(Controller):
         request: Request[Any, Any, Any],
         worker: CurrentWorker,
         db_session: DbSession,
-        pool_id: Annotated[uuid.UUID | None, Parameter(query="pool_id")] = None,
+        pool_id: FromQuery[uuid.UUID | None] = None,
     ) -> PlanOut:
         """As the last monthly run made it, with each decision's `why` in the worker's
         language; 404 `no-plan-yet` before the worker's first run."""
