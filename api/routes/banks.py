@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import uuid
 from datetime import date
-from typing import Annotated, Any
+from typing import Annotated, Any, Literal
 
 from litestar import Controller, Request, Response, delete, get, post
 from litestar.background_tasks import BackgroundTask
@@ -53,7 +53,7 @@ from income.platforms import parse_platform
 LINK_TOKEN_EXAMPLE: dict[str, Any] = {}
 PUBLIC_TOKEN_EXAMPLE = {"public_token": "public-sandbox-5c224a01-8314-4491-a06f-39e193d5cddc"}
 DECISION_EXAMPLE = {"is_income": True, "platform": "taskrabbit"}
-CLASSIFICATIONS = ("platform", "transfer", "not_income", "unreviewed")
+Classification = Literal["platform", "transfer", "not_income", "unreviewed"]
 Link = NamedDependency[service.BankLink]
 
 
@@ -209,7 +209,7 @@ class BankController(Controller):
         cursor: PageCursor = None,
         limit: PageLimit = 50,
         classification: Annotated[
-            str | None, QueryParameter(name="classification", enum=list(CLASSIFICATIONS))
+            Classification | None, QueryParameter(name="classification")
         ] = None,
     ) -> Page[DepositOut]:
         """Newest first. `?classification=unreviewed` lists the deposits Mutua could not
