@@ -147,10 +147,12 @@ async def start_run(
 ) -> Template | Redirect:
     """Run (or resume) the last closed month; a month already run is shown, not rerun."""
     _, pool = await administered(request, db_session, pool_id)
+    period = period_to_run(pool)
     await db_session.rollback()  # the runner uses sessions of its own (SQLite: one writer)
     try:
-        run = await start_run_in_background(request.app, pool.id, period_to_run(pool))
+        run = await start_run_in_background(request.app, pool_id, period)
     except MutuaError as error:
+        _, pool = await administered(request, db_session, pool_id)
         return await health_page(
             request,
             db_session,
@@ -158,10 +160,10 @@ async def start_run(
             status_code=error.status,
             error=problem_text(error, page_language(request)),
         )
-    target = f"/admin/pools/{pool.id}/runs/{run.id}"
     if request.headers.get("hx-request") == "true":
+        _, pool = await administered(request, db_session, pool_id)
         return page(request, "admin/run_progress.html", pool=pool, run=runs_service.run_out(run))
-    return Redirect(target, status_code=303)
+    return Redirect(f"/admin/pools/{pool_id}/runs/{run.id}", status_code=303)
 
 
 @get("/admin/pools/{pool_id:uuid}/runs/{run_id:uuid}")

@@ -16,8 +16,11 @@ from litestar.template.config import TemplateConfig
 
 from core.settings import Settings
 from web.admin_pages import ADMIN_HANDLERS
+from web.data_pages import DATA_HANDLERS
 from web.errors import PAGE_EXCEPTION_HANDLERS
 from web.headers import add_page_headers
+from web.income_pages import INCOME_HANDLERS
+from web.member_pages import MEMBER_HANDLERS
 from web.public_pages import PUBLIC_HANDLERS
 from web.session import API_PATHS, derived_key, session_config
 from web.worker_pages import WORKER_HANDLERS
@@ -41,7 +44,14 @@ class WebParts:
 def web_parts(settings: Settings) -> WebParts:
     pages = Router(
         path="/",
-        route_handlers=[*PUBLIC_HANDLERS, *WORKER_HANDLERS, *ADMIN_HANDLERS],
+        route_handlers=[
+            *PUBLIC_HANDLERS,
+            *WORKER_HANDLERS,
+            *INCOME_HANDLERS,
+            *DATA_HANDLERS,
+            *ADMIN_HANDLERS,
+            *MEMBER_HANDLERS,
+        ],
         exception_handlers=PAGE_EXCEPTION_HANDLERS,
         include_in_schema=False,
         opt={"idempotency": False},

@@ -71,13 +71,19 @@ class Site:
         assert response.status_code == 303, response.text[:500]
         return response
 
-    async def sign_in_admin(self, email: str, role: str = "admin", create: bool = True) -> None:
+    async def sign_in_admin(
+        self,
+        email: str,
+        role: str = "admin",
+        create: bool = True,
+        password: str = ADMIN_PASSWORD,
+    ) -> None:
         if create:
             async with self.db() as session:
-                await create_admin(session, email, ADMIN_PASSWORD, role)
+                await create_admin(session, email, password, role)
                 await session.commit()
         response = await self.submit(
-            "/admin/signin", "/admin/signin", {"email": email, "password": ADMIN_PASSWORD}
+            "/admin/signin", "/admin/signin", {"email": email, "password": password}
         )
         assert response.status_code == 303, response.text[:500]
         assert response.headers["location"] == "/admin"
@@ -99,3 +105,44 @@ async def site(database_url: str) -> AsyncIterator[Site]:
             yield Site(client=client, sms=sms, db=session_factory(engine))
     finally:
         await engine.dispose()
+
+
+@dataclass
+class Demo:
+    """The demo co-op with its last month run: plans, decisions, health and messages."""
+
+    pool_id: str
+    period: str
+    phones: list[str]
+    admin_email: str
+    admin_password: str
+
+
+DEMO_PASSWORD = "demo-password-long-enough"
+
+
+async def seed_and_run(site: Site, n_workers: int = 12) -> Demo:
+    from sqlalchemy import select
+
+    from api.demo import seed_demo
+    from core.periods import Period
+    from pools.models import Pool
+    from runs.runner import MonthlyRunner
+    from tests.runs.conftest import FAST
+
+    async with site.db() as session:
+        summary = await seed_demo(session, seed=7, n_workers=n_workers, password=DEMO_PASSWORD)
+        pool = await session.scalar(select(Pool))
+        assert pool is not None
+        period = Period.current(pool.timezone).shift(-1)
+        pool_id = pool.id
+    outcome = await MonthlyRunner(site.db, FAST).run(pool_id, period)
+    assert outcome is not None
+    await dispatch_pending(site.db, site.sms)
+    return Demo(
+        pool_id=str(pool_id),
+        period=str(period),
+        phones=summary.phones,
+        admin_email=summary.admin_email,
+        admin_password=DEMO_PASSWORD,
+    )
