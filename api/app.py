@@ -28,6 +28,7 @@ from api.openapi_ui import PinnedSwaggerUI
 from api.problems import EXCEPTION_HANDLERS
 from api.responses import tidy
 from api.routes.auth import AuthController
+from api.routes.banks import BankController, PlaidWebhookController
 from api.routes.export import ExportController
 from api.routes.income import IncomeController
 from api.routes.me import MeController
@@ -38,6 +39,7 @@ from api.routes.system import health, ready
 from api.run_tasks import stop_runs
 from api.security import SCHEMES
 from api.security_headers import add_security_headers
+from banks.service import BankLink
 from core.db import create_engine, session_factory
 from core.settings import Settings
 from notifications.dispatcher import OutboxWorker
@@ -66,6 +68,15 @@ def create_app(
         app.state.run_tasks = set()
         if run_outbox_worker:
             await worker.start()
+        bank_link: BankLink = app.state.bank_link
+        if run_outbox_worker and bank_link.gateway is not None and bank_link.sealer is not None:
+            from banks.sync import drain_forever
+
+            app.state.run_tasks.add(
+                asyncio.create_task(
+                    drain_forever(app.state.session_factory, bank_link.gateway, bank_link.sealer)
+                )
+            )
         if run_scheduler:
             from runs.config import RunConfig
             from runs.scheduler import run_forever  # loads the income model (PyMC)
@@ -113,6 +124,8 @@ def create_app(
             AdminPoolController,
             RunController,
             IncomeController,
+            BankController,
+            PlaidWebhookController,
         ],
         lifespan=[lifespan],
         dependencies={
@@ -130,7 +143,11 @@ def create_app(
         before_send=[add_security_headers, *pages.before_send],
         request_max_body_size=settings.max_body_bytes,
         state=State(
-            {"settings": settings, "trusted_proxies": TrustedProxies(settings.trusted_proxies)}
+            {
+                "settings": settings,
+                "trusted_proxies": TrustedProxies(settings.trusted_proxies),
+                "bank_link": BankLink(settings),
+            }
         ),
         debug=settings.debug,
         openapi_config=OpenAPIConfig(

@@ -15,6 +15,7 @@ from typing import Any, TextIO
 import click
 from sqlalchemy.engine import make_url
 
+from api.plaid_command import plaid_group
 from core.db import create_engine, session_factory
 from core.settings import Settings
 
@@ -433,6 +434,8 @@ def income_export(ctx: click.Context, pool_id: uuid.UUID, out: TextIO) -> None:
         err=True,
     )
 
+
+main.add_command(plaid_group)
 
 if __name__ == "__main__":  # pragma: no cover
     main()

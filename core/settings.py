@@ -14,6 +14,8 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from core.plaid_settings import PlaidSettings
+
 DEFAULT_DATABASE_URL = "sqlite+aiosqlite:///var/mutua.db"
 DEFAULT_SMS_PROVIDER = "file:var/sms-outbox.jsonl"
 _HEX = "0123456789abcdefABCDEF"
@@ -39,6 +41,8 @@ class Settings:
     """Largest request body accepted; larger ones get 413 before any parsing."""
     debug: bool = False
     """Show tracebacks in error responses; never in production."""
+    plaid: PlaidSettings = field(default_factory=PlaidSettings)
+    """The bank link (`MUTUA_PLAID_*`); off until a client id and secret are set."""
     run_chunk_size: int = 1000
     """Members per transaction in the monthly run: a crash loses at most one chunk's work,
     which is redone, and several runners share a run chunk by chunk."""
@@ -106,6 +110,7 @@ class Settings:
             sms_provider=env.get("MUTUA_SMS_PROVIDER", DEFAULT_SMS_PROVIDER),
             token_ttl_seconds=_int(env, "MUTUA_TOKEN_TTL_SECONDS", cls.token_ttl_seconds),
             debug=env.get("MUTUA_DEBUG", "").lower() in {"1", "true", "yes"},
+            plaid=PlaidSettings.from_env(env),
             run_chunk_size=int(env.get("MUTUA_RUN_CHUNK_SIZE", cls.run_chunk_size)),
             model_max_age_months=int(
                 env.get("MUTUA_MODEL_MAX_AGE_MONTHS", cls.model_max_age_months)

@@ -24,6 +24,7 @@ PUBLIC = {
     ("POST", "/v1/auth/admin/login"),
     ("GET", "/health"),
     ("GET", "/ready"),
+    ("POST", "/v1/webhooks/plaid"),
 }
 
 

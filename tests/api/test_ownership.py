@@ -364,6 +364,38 @@ ROUTES: dict[tuple[str, str], RouteCase] = {
         fixed(f"/v1/me/decisions/{uuid.UUID(int=7)}"),
         [ANONYMOUS_401, ADMIN_403, Row("W1", "self", 404, slug="decision-not-found")],
     ),
+    # The bank link: the worker's own links only (cross-worker 404s: tests/banks); this app
+    # has no Plaid credentials, so what needs Plaid says the link is off.
+    ("POST", "/v1/me/plaid/link-token"): RouteCase(
+        fixed("/v1/me/plaid/link-token", json={}),
+        [ANONYMOUS_401, ADMIN_403, Row("W1", "self", 503, slug="bank-link-off")],
+    ),
+    ("POST", "/v1/me/plaid/items"): RouteCase(
+        fixed("/v1/me/plaid/items", json={"public_token": "public-sandbox-x"}),
+        [ANONYMOUS_401, ADMIN_403, Row("W1", "self", 503, slug="bank-link-off")],
+    ),
+    ("GET", "/v1/me/plaid/items"): RouteCase(
+        fixed("/v1/me/plaid/items"), [ANONYMOUS_401, ADMIN_403, Row("W1", "self", 200)]
+    ),
+    ("POST", "/v1/me/plaid/items/{item_id:uuid}/sync"): RouteCase(
+        fixed(f"/v1/me/plaid/items/{uuid.UUID(int=8)}/sync"),
+        [ANONYMOUS_401, ADMIN_403, Row("W1", "self", 503, slug="bank-link-off")],
+    ),
+    ("DELETE", "/v1/me/plaid/items/{item_id:uuid}"): RouteCase(
+        fixed(f"/v1/me/plaid/items/{uuid.UUID(int=8)}"),
+        [ANONYMOUS_401, ADMIN_403, Row("W1", "self", 503, slug="bank-link-off")],
+    ),
+    ("GET", "/v1/me/plaid/deposits"): RouteCase(
+        fixed("/v1/me/plaid/deposits"), [ANONYMOUS_401, ADMIN_403, Row("W1", "self", 200)]
+    ),
+    ("POST", "/v1/me/plaid/deposits/{deposit_id:uuid}"): RouteCase(
+        fixed(f"/v1/me/plaid/deposits/{uuid.UUID(int=9)}", json={"is_income": False}),
+        [ANONYMOUS_401, ADMIN_403, Row("W1", "self", 404, slug="deposit-not-found")],
+    ),
+    ("POST", "/v1/webhooks/plaid"): RouteCase(
+        fixed("/v1/webhooks/plaid", json={"webhook_type": "TRANSACTIONS"}),
+        [Row("anonymous", "-", 401, slug="webhook-signature-invalid")],
+    ),
     # Both kinds of caller: members and administrators of the pool, nobody else.
     ("GET", "/v1/pools/{pool_id:uuid}"): RouteCase(
         with_pool("/v1/pools/{pool_id}"),
