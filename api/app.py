@@ -46,6 +46,7 @@ from core.db import create_engine, session_factory
 from core.settings import Settings
 from notifications.dispatcher import OutboxWorker
 from notifications.providers import SmsProvider, provider_from_setting
+from web import web_parts
 
 
 def create_app(
@@ -111,8 +112,10 @@ def create_app(
         if request.method != "GET" and run_outbox_worker:
             request.app.state.outbox_worker.kick()
 
+    pages = web_parts(settings)
     app = Litestar(
         route_handlers=[
+            *pages.route_handlers,
             health,
             ready,
             AuthController,
@@ -135,11 +138,14 @@ def create_app(
             "settings": Provide(provide_settings, sync_to_thread=False),
         },
         parameters=ACCEPT_LANGUAGE,
-        middleware=[DefineMiddleware(cast(Any, IdempotencyMiddleware))],
+        middleware=[pages.session.middleware, DefineMiddleware(cast(Any, IdempotencyMiddleware))],
+        csrf_config=pages.csrf_config,
+        template_config=pages.template_config,
+        plugins=pages.plugins,
         exception_handlers=EXCEPTION_HANDLERS,
         before_request=before_request,
         after_response=kick_outbox,
-        before_send=[add_security_headers],
+        before_send=[add_security_headers, *pages.before_send],
         request_max_body_size=settings.max_body_bytes,
         state=State(
             {

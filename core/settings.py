@@ -84,6 +84,9 @@ class Settings:
     """Addresses or networks (`10.0.0.0/8`) of the reverse proxies in front of the app.
     `X-Forwarded-For` is believed only from these, so a client cannot name its own address
     and escape the per-address limits; empty (the default) believes it from nobody."""
+    https: bool = False
+    """The site is served over HTTPS (a TLS proxy in front): the pages' session and CSRF
+    cookies are then marked `Secure`, so a browser never sends them over plain HTTP."""
 
     public_url: str = ""
     """The address the world reaches Mutua at (`https://mutua.example.org`), as configured
@@ -178,6 +181,7 @@ class Settings:
                 for entry in env.get("MUTUA_TRUSTED_PROXIES", "").split(",")
                 if entry.strip()
             ),
+            https=env.get("MUTUA_HTTPS", "").lower() in {"1", "true", "yes"},
         )
 
 

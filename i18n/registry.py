@@ -733,11 +733,14 @@ TEMPLATES: dict[str, Template] = {template.id: template for template in _TEMPLAT
 
 
 def all_messages() -> list[Message]:
-    """Every catalog entry: templates, choice texts, keywords and problem titles."""
+    """Every catalog entry: templates, choice texts, keywords, problem titles, page texts."""
     messages = [template.message for template in _TEMPLATES]
     for codes in CHOICES.values():
         messages.extend(codes.values())
     messages.extend(KEYWORDS.values())
     messages.extend(PROBLEM_TITLES.values())
     messages.extend(BANK_STATUS.values())
+    from i18n.pages import PAGE_TEXTS  # imported here: the page texts import this module
+
+    messages.extend(PAGE_TEXTS.values())
     return messages

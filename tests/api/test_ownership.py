@@ -485,11 +485,12 @@ ROUTES: dict[tuple[str, str], RouteCase] = {
 
 
 def routes_of(app: Litestar) -> set[tuple[str, str]]:
-    """(method, path) of every route the app serves, but the OpenAPI pages, the health
-    checks and the OPTIONS answers Litestar makes by itself."""
+    """(method, path) of every route of the JSON API, but the OpenAPI pages, the health
+    checks and the OPTIONS answers Litestar makes by itself. The web pages answer HTML and
+    have a table of their own (tests/web/test_page_access.py)."""
     found: set[tuple[str, str]] = set()
     for route in app.routes:
-        if route.path.startswith("/schema") or route.path in ("/health", "/ready"):
+        if not route.path.startswith("/v1/"):
             continue
         for handler in getattr(route, "route_handlers", []):
             if handler.fn.__module__.startswith("litestar."):
