@@ -17,6 +17,7 @@ from api.openapi import json_body
 from api.responses import IDEMPOTENT, JSON_BODY, NOT_FOUND, SIGNED_IN, IdempotencyKey, problems
 from api.run_tasks import start_run_in_background
 from api.security import SECURED
+from appeals import review as appeal_review
 from audit import Actor, record
 from core.clock import utcnow
 from core.errors import InvalidPeriod
@@ -124,4 +125,4 @@ class RunController(Controller):
     ) -> HealthOut:
         """Reserve, ruin probability, solved rate, fan chart, flows and arrears."""
         pool = await _pool(db_session, admin, pool_id)
-        return await runs_service.pool_health(db_session, pool, utcnow().date())
+        return await appeal_review.pool_health(db_session, pool, utcnow())
