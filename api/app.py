@@ -54,7 +54,7 @@ def create_app(
     run_scheduler: bool = False,
 ) -> Litestar:
     settings = settings or Settings.from_env()
-    provider = sms_provider or provider_from_setting(settings.sms_provider)
+    provider = sms_provider or provider_from_setting(settings.sms_provider, settings)
 
     @asynccontextmanager
     async def lifespan(app: Litestar) -> AsyncIterator[None]:

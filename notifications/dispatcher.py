@@ -41,7 +41,13 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from core.clock import utcnow
 from core.logs import loggable
 from notifications import repository
-from notifications.providers import OutgoingSms, PermanentFailure, SmsProvider, TemporaryFailure
+from notifications.providers import (
+    OutgoingSms,
+    PermanentFailure,
+    RecipientOptedOut,
+    SmsProvider,
+    TemporaryFailure,
+)
 
 log = logging.getLogger(__name__)
 
@@ -143,12 +149,14 @@ async def _send_and_record(
     now: datetime | None,
 ) -> str:
     """Send one claimed message and store the outcome: 'sent', 'retried' or 'failed'."""
-    outcome, provider_id = "", ""
+    outcome, provider_id, code, opted_out = "", "", None, False
     try:
         provider_id = await provider.send(claim.sms)
     except PermanentFailure as exc:
-        outcome, error = "failed", f"permanent: {exc}"
+        outcome, error, code = "failed", f"permanent: {exc}", exc.code
+        opted_out = isinstance(exc, RecipientOptedOut)
     except Exception as exc:
+        code = getattr(exc, "code", None)
         if not isinstance(exc, TemporaryFailure):
             # An adapter bug or an unwrapped network error: retry it like a temporary
             # failure, so one bad message cannot stop the loop, and make it loud.
@@ -169,7 +177,9 @@ async def _send_and_record(
             next_at = at + retry_delay(claim.attempts)
             await repository.mark_retry(session, claim.message_id, error, next_at)
         else:
-            await repository.mark_failed(session, claim.message_id, error)
+            await repository.mark_failed(session, claim.message_id, error, code)
+        if opted_out:
+            await repository.mark_phone_stopped(session, claim.sms.to)
     if outcome != "sent":
         log.warning("SMS %s (attempt %d) %s: %s", claim.message_id, claim.attempts, outcome, error)
     return outcome

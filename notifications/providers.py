@@ -27,6 +27,7 @@ from pathlib import Path
 from typing import Protocol, runtime_checkable
 
 from core.clock import utcnow
+from core.settings import Settings
 
 try:  # POSIX: also keeps two processes (web and monthly run) from interleaving lines.
     import fcntl
@@ -35,7 +36,13 @@ except ImportError:  # pragma: no cover - Windows development machines
 
 
 class ProviderError(Exception):
-    """A gateway did not accept a message; subclasses say whether trying again can help."""
+    """A gateway did not accept a message; subclasses say whether trying again can help.
+
+    `code` is the gateway's own error code (Twilio `21211`), kept on the outbox row."""
+
+    def __init__(self, message: str, code: str | None = None) -> None:
+        super().__init__(message)
+        self.code = code
 
 
 class TemporaryFailure(ProviderError):
@@ -44,6 +51,10 @@ class TemporaryFailure(ProviderError):
 
 class PermanentFailure(ProviderError):
     """Will fail again however often it is tried: bad number, blocked or unreachable handset."""
+
+
+class RecipientOptedOut(PermanentFailure):
+    """The gateway says the recipient opted out (Twilio 21610): honoured as their STOP."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -185,8 +196,9 @@ class MemorySmsProvider:
         self._failures.clear()
 
 
-def provider_from_setting(setting: str) -> SmsProvider:
-    """The provider `MUTUA_SMS_PROVIDER` names: `file:PATH` or `memory`.
+def provider_from_setting(setting: str, settings: Settings | None = None) -> SmsProvider:
+    """The provider `MUTUA_SMS_PROVIDER` names: `file:PATH`, `memory`, `twilio` or
+    `africastalking` (the gateways take their credentials from `settings`).
 
     A typo here would otherwise silently drop every sign-in code, so anything unrecognised is
     an error at start-up rather than at the first send.
@@ -195,11 +207,17 @@ def provider_from_setting(setting: str) -> SmsProvider:
     scheme, separator, rest = value.partition(":")
     if value == "memory":
         return MemorySmsProvider()
+    if value in ("twilio", "africastalking"):
+        if settings is None:
+            raise ValueError(f"MUTUA_SMS_PROVIDER={value} needs the gateway's settings")
+        from notifications.gateways import gateway_provider
+
+        return gateway_provider(value, settings)
     if scheme == "file" and separator:
         if not rest.strip():
             raise ValueError("MUTUA_SMS_PROVIDER=file:PATH needs a path, e.g. file:var/sms.jsonl")
         return FileSmsProvider(Path(rest.strip()))
     raise ValueError(
         f"MUTUA_SMS_PROVIDER={setting!r} is not a known SMS provider; "
-        "use file:PATH (one JSON line per message) or memory (tests)"
+        "use file:PATH (one JSON line per message), memory (tests), twilio or africastalking"
     )
