@@ -27,6 +27,7 @@ from api.openapi import ACCEPT_LANGUAGE, DOCS_PATH, refuse_unknown_docs_page
 from api.openapi_ui import PinnedSwaggerUI
 from api.problems import EXCEPTION_HANDLERS
 from api.responses import tidy
+from api.routes.africastalking import AfricasTalkingController
 from api.routes.appeals import AdminAppealController, WorkerAppealController
 from api.routes.auth import AuthController
 from api.routes.export import ExportController
@@ -115,6 +116,7 @@ def create_app(
             WorkerAppealController,
             AdminAppealController,
             TwilioController,
+            AfricasTalkingController,
         ],
         lifespan=[lifespan],
         dependencies={

@@ -24,6 +24,8 @@ PUBLIC = {
     ("POST", "/v1/auth/admin/login"),
     ("POST", "/v1/sms/twilio"),
     ("POST", "/v1/sms/twilio/status"),
+    ("POST", "/v1/ussd/africastalking"),
+    ("POST", "/v1/sms/africastalking/delivery"),
     ("GET", "/health"),
     ("GET", "/ready"),
 }
