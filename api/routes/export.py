@@ -19,11 +19,13 @@ from litestar.di import Provide
 
 from api.deps import CurrentWorker, DbSession, provide_worker
 from api.responses import SIGNED_IN, problems
+from api.routes.appeals import AppealOut, appeal_out
 from api.routes.income import record_out
 from api.routes.me import account_out, transfer_out
 from api.routes.pools import membership_out
 from api.schemas import AccountOut, IncomeRecordOut, MembershipOut, TransferOut
 from api.security import SECURED
+from appeals.repository import appeals_of_worker
 from core.clock import utcnow
 from income import service as income
 from notifications.repository import REDACTED_BODY, SECRET_TEMPLATES, messages_to
@@ -64,6 +66,7 @@ class ExportOut(msgspec.Struct, kw_only=True):
     income: list[IncomeRecordOut]
     ledger: ExportedLedger
     messages: list[ExportedMessage]
+    appeals: list[AppealOut]
 
 
 class ExportController(Controller):
@@ -80,7 +83,7 @@ class ExportController(Controller):
     async def export(self, worker: CurrentWorker, db_session: DbSession) -> Response[ExportOut]:
         """A download (`Content-Disposition: attachment`) of the worker's profile,
         memberships, income records, ledger accounts with their full history, and the texts
-        sent to their phone (sign-in codes redacted)."""
+        sent to their phone (sign-in codes redacted), and their appeals."""
         now = utcnow()
         accounts = await ledger_queries.accounts_for_worker(db_session, worker.id)
         transfers = await ledger_queries.transfers_of_accounts(
@@ -119,6 +122,7 @@ class ExportController(Controller):
                 )
                 for message in await messages_to(db_session, worker.phone_e164)
             ],
+            appeals=[appeal_out(a) for a in await appeals_of_worker(db_session, worker.id)],
         )
         filename = f"mutua-data-{now.date().isoformat()}.json"
         return Response(
