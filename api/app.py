@@ -30,6 +30,7 @@ from api.responses import tidy
 from api.routes.africastalking import AfricasTalkingController
 from api.routes.appeals import AdminAppealController, WorkerAppealController
 from api.routes.auth import AuthController
+from api.routes.banks import BankController, PlaidWebhookController
 from api.routes.export import ExportController
 from api.routes.income import IncomeController
 from api.routes.me import MeController
@@ -41,10 +42,12 @@ from api.routes.system import health, ready
 from api.run_tasks import stop_runs
 from api.security import SCHEMES
 from api.security_headers import add_security_headers
+from banks.service import BankLink
 from core.db import create_engine, session_factory
 from core.settings import Settings
 from notifications.dispatcher import OutboxWorker
 from notifications.providers import SmsProvider, provider_from_setting
+from web import web_parts
 
 
 def create_app(
@@ -68,6 +71,15 @@ def create_app(
         app.state.run_tasks = set()
         if run_outbox_worker:
             await worker.start()
+        bank_link: BankLink = app.state.bank_link
+        if run_outbox_worker and bank_link.gateway is not None and bank_link.sealer is not None:
+            from banks.sync import drain_forever
+
+            app.state.run_tasks.add(
+                asyncio.create_task(
+                    drain_forever(app.state.session_factory, bank_link.gateway, bank_link.sealer)
+                )
+            )
         if run_scheduler:
             from runs.config import RunConfig
             from runs.scheduler import run_forever  # loads the income model (PyMC)
@@ -101,8 +113,10 @@ def create_app(
         if request.method != "GET" and run_outbox_worker:
             request.app.state.outbox_worker.kick()
 
+    pages = web_parts(settings)
     app = Litestar(
         route_handlers=[
+            *pages.route_handlers,
             health,
             ready,
             AuthController,
@@ -113,6 +127,8 @@ def create_app(
             AdminPoolController,
             RunController,
             IncomeController,
+            BankController,
+            PlaidWebhookController,
             WorkerAppealController,
             AdminAppealController,
             TwilioController,
@@ -124,14 +140,21 @@ def create_app(
             "settings": Provide(provide_settings, sync_to_thread=False),
         },
         parameters=ACCEPT_LANGUAGE,
-        middleware=[DefineMiddleware(cast(Any, IdempotencyMiddleware))],
+        middleware=[pages.session.middleware, DefineMiddleware(cast(Any, IdempotencyMiddleware))],
+        csrf_config=pages.csrf_config,
+        template_config=pages.template_config,
+        plugins=pages.plugins,
         exception_handlers=EXCEPTION_HANDLERS,
         before_request=before_request,
         after_response=kick_outbox,
-        before_send=[add_security_headers],
+        before_send=[add_security_headers, *pages.before_send],
         request_max_body_size=settings.max_body_bytes,
         state=State(
-            {"settings": settings, "trusted_proxies": TrustedProxies(settings.trusted_proxies)}
+            {
+                "settings": settings,
+                "trusted_proxies": TrustedProxies(settings.trusted_proxies),
+                "bank_link": BankLink(settings),
+            }
         ),
         debug=settings.debug,
         openapi_config=OpenAPIConfig(

@@ -15,6 +15,7 @@ from typing import Any, TextIO
 import click
 from sqlalchemy.engine import make_url
 
+from api.plaid_command import plaid_group
 from core.db import create_engine, session_factory
 from core.settings import Settings
 
@@ -434,6 +435,9 @@ def income_export(ctx: click.Context, pool_id: uuid.UUID, out: TextIO) -> None:
         f"in {pool.currency}{skipped}",
         err=True,
     )
+
+
+main.add_command(plaid_group)
 
 
 def _add_subcommands() -> None:

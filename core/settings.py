@@ -14,6 +14,8 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from core.plaid_settings import PlaidSettings
+
 DEFAULT_DATABASE_URL = "sqlite+aiosqlite:///var/mutua.db"
 DEFAULT_SMS_PROVIDER = "file:var/sms-outbox.jsonl"
 _HEX = "0123456789abcdefABCDEF"
@@ -39,6 +41,8 @@ class Settings:
     """Largest request body accepted; larger ones get 413 before any parsing."""
     debug: bool = False
     """Show tracebacks in error responses; never in production."""
+    plaid: PlaidSettings = field(default_factory=PlaidSettings)
+    """The bank link (`MUTUA_PLAID_*`); off until a client id and secret are set."""
     run_chunk_size: int = 1000
     """Members per transaction in the monthly run: a crash loses at most one chunk's work,
     which is redone, and several runners share a run chunk by chunk."""
@@ -80,6 +84,9 @@ class Settings:
     """Addresses or networks (`10.0.0.0/8`) of the reverse proxies in front of the app.
     `X-Forwarded-For` is believed only from these, so a client cannot name its own address
     and escape the per-address limits; empty (the default) believes it from nobody."""
+    https: bool = False
+    """The site is served over HTTPS (a TLS proxy in front): the pages' session and CSRF
+    cookies are then marked `Secure`, so a browser never sends them over plain HTTP."""
 
     public_url: str = ""
     """The address the world reaches Mutua at (`https://mutua.example.org`), as configured
@@ -129,6 +136,7 @@ class Settings:
             sms_provider=env.get("MUTUA_SMS_PROVIDER", DEFAULT_SMS_PROVIDER),
             token_ttl_seconds=_int(env, "MUTUA_TOKEN_TTL_SECONDS", cls.token_ttl_seconds),
             debug=env.get("MUTUA_DEBUG", "").lower() in {"1", "true", "yes"},
+            plaid=PlaidSettings.from_env(env),
             run_chunk_size=int(env.get("MUTUA_RUN_CHUNK_SIZE", cls.run_chunk_size)),
             model_max_age_months=int(
                 env.get("MUTUA_MODEL_MAX_AGE_MONTHS", cls.model_max_age_months)
@@ -173,6 +181,7 @@ class Settings:
                 for entry in env.get("MUTUA_TRUSTED_PROXIES", "").split(",")
                 if entry.strip()
             ),
+            https=env.get("MUTUA_HTTPS", "").lower() in {"1", "true", "yes"},
         )
 
 

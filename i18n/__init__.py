@@ -20,6 +20,7 @@ from i18n.languages import (
     choose_language,
     normalize_language,
 )
+from i18n.pages import PAGE_TEXTS, page_text
 from i18n.registry import PROBLEM_TITLES, TEMPLATES, Command
 from i18n.render import (
     TemplateError,
@@ -34,6 +35,7 @@ from i18n.sms import SmsText, is_gsm7, sms_encoding
 __all__ = [
     "DEFAULT_LANGUAGE",
     "LANGUAGES",
+    "PAGE_TEXTS",
     "PROBLEM_TITLES",
     "SUPPORTED_LANGUAGES",
     "TEMPLATES",
@@ -48,6 +50,7 @@ __all__ = [
     "is_gsm7",
     "match_keyword",
     "normalize_language",
+    "page_text",
     "parse_language_choice",
     "problem_title",
     "render_sms",

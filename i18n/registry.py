@@ -162,6 +162,16 @@ CHOICES: dict[str, dict[str, Message]] = {
 }
 
 
+# What a worker reads about a bank link, by the link's state (`banks.models.ITEM_STATUSES`).
+BANK_STATUS: dict[str, Message] = {
+    "active": msg("bank.status", "Connected: your platform payouts are read from this bank"),
+    "login_required": msg(
+        "bank.status", "Reconnect your bank: it asks you to sign in again before we can read it"
+    ),
+    "removed": msg("bank.status", "Disconnected: income already read from it stays"),
+}
+
+
 class Command(StrEnum):
     """What a worker can ask for by SMS; the value is the English keyword."""
 
@@ -290,6 +300,19 @@ PROBLEM_TITLES: dict[str, Message] = {
         msg("problem.no-plan-yet", "There is no plan for this month yet"),
         msg("problem.run-not-found", "The run does not exist"),
         msg("problem.decision-not-found", "The decision does not exist"),
+        msg("problem.bank-link-off", "Bank linking is not available on this server"),
+        msg(
+            "problem.bank-unreachable",
+            "The bank connection service did not answer; try again shortly",
+        ),
+        msg("problem.bank-link-refused", "The bank connection was refused"),
+        msg("problem.bank-item-not-found", "No such bank link"),
+        msg("problem.deposit-not-found", "No such deposit"),
+        msg("problem.deposit-already-decided", "This deposit was already recognised"),
+        msg(
+            "problem.webhook-signature-invalid",
+            "The webhook's Plaid-Verification signature is not valid",
+        ),
     )
 }
 
@@ -710,10 +733,14 @@ TEMPLATES: dict[str, Template] = {template.id: template for template in _TEMPLAT
 
 
 def all_messages() -> list[Message]:
-    """Every catalog entry: templates, choice texts, keywords and problem titles."""
+    """Every catalog entry: templates, choice texts, keywords, problem titles, page texts."""
     messages = [template.message for template in _TEMPLATES]
     for codes in CHOICES.values():
         messages.extend(codes.values())
     messages.extend(KEYWORDS.values())
     messages.extend(PROBLEM_TITLES.values())
+    messages.extend(BANK_STATUS.values())
+    from i18n.pages import PAGE_TEXTS  # imported here: the page texts import this module
+
+    messages.extend(PAGE_TEXTS.values())
     return messages

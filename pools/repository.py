@@ -6,7 +6,7 @@ import uuid
 from collections.abc import Sequence
 from datetime import date, datetime
 
-from sqlalchemy import and_, exists, func, select
+from sqlalchemy import and_, exists, func, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from pools.models import Administrator, Membership, Pool, PoolAdministrator, SignInCode, Worker
@@ -116,6 +116,46 @@ async def members_page(
     if after is not None:
         query = query.where(Membership.id > after)
     return [(row[0], row[1]) for row in await session.execute(query)]
+
+
+def _like(text: str) -> str:
+    escaped = text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+    return f"%{escaped}%"
+
+
+async def members_matching(
+    session: AsyncSession, pool_id: uuid.UUID, text: str, after: uuid.UUID | None, limit: int
+) -> list[tuple[Membership, Worker]]:
+    """Like `members_page`, of the members whose name or phone contains `text` (any case)."""
+    query = (
+        select(Membership, Worker)
+        .join(Worker, Worker.id == Membership.worker_id)
+        .where(Membership.pool_id == pool_id)
+        .where(
+            or_(
+                func.lower(Worker.name).like(_like(text.lower()), escape="\\"),
+                Worker.phone_e164.like(_like(text.replace(" ", "")), escape="\\"),
+            )
+        )
+        .order_by(Membership.id)
+        .limit(limit)
+    )
+    if after is not None:
+        query = query.where(Membership.id > after)
+    return [(row[0], row[1]) for row in await session.execute(query)]
+
+
+async def member_of_pool(
+    session: AsyncSession, pool_id: uuid.UUID, membership_id: uuid.UUID
+) -> tuple[Membership, Worker] | None:
+    row = (
+        await session.execute(
+            select(Membership, Worker)
+            .join(Worker, Worker.id == Membership.worker_id)
+            .where(Membership.pool_id == pool_id, Membership.id == membership_id)
+        )
+    ).first()
+    return None if row is None else (row[0], row[1])
 
 
 async def pools_page(

@@ -220,3 +220,30 @@ async def administered_pools_page(
     """The pools an administrator runs; an operator runs the service, so every pool."""
     admin_id = None if admin.role == "operator" else admin.id
     return await repository.pools_page(session, admin_id, after, limit)
+
+
+async def pool_members_search(
+    session: AsyncSession,
+    viewer: Viewer,
+    pool_id: uuid.UUID,
+    text: str,
+    *,
+    after: uuid.UUID | None,
+    limit: int,
+) -> tuple[Pool, Sequence[tuple[Membership, Worker]]]:
+    """The pool's members, or those whose name or phone holds `text`, oldest first."""
+    pool = await administered_pool(session, viewer, pool_id)
+    if not text.strip():
+        return pool, await repository.members_page(session, pool.id, after, limit)
+    return pool, await repository.members_matching(session, pool.id, text.strip(), after, limit)
+
+
+async def pool_member(
+    session: AsyncSession, viewer: Viewer, pool_id: uuid.UUID, membership_id: uuid.UUID
+) -> tuple[Pool, Membership, Worker]:
+    """One member of a pool the viewer administers; 404 for any other membership."""
+    pool = await administered_pool(session, viewer, pool_id)
+    found = await repository.member_of_pool(session, pool.id, membership_id)
+    if found is None:
+        raise NotFound(f"membership {membership_id} is not in this pool")
+    return pool, found[0], found[1]

@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+import uuid
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
+
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from actuarial.model import ModelConfig
 from core.settings import Settings
@@ -11,6 +14,10 @@ from core.settings import Settings
 FaultHook = Callable[[str], None]
 """Called with a label at every step and chunk boundary (`before:model`, `after:chunk:
 contributions:3`); a test raises from it to prove a run resumes from any point."""
+
+BankSync = Callable[[async_sessionmaker[AsyncSession], uuid.UUID], Awaitable[dict[str, int]]]
+"""Brings every linked bank of the pool's members up to date before income is closed;
+returns counts for the run's report."""
 
 
 @dataclass(frozen=True)
@@ -29,10 +36,17 @@ class RunConfig:
     """A population fit with a worse R-hat or more divergent draws than this is rejected and
     the previous fit stays in use."""
     fault: FaultHook | None = None
+    bank_sync: BankSync | None = None
 
     @classmethod
     def from_settings(cls, settings: Settings) -> RunConfig:
+        bank_sync = None
+        if settings.plaid.enabled:
+            from banks.sync import pool_sync_for
+
+            bank_sync = pool_sync_for(settings)
         return cls(
+            bank_sync=bank_sync,
             chunk_size=settings.run_chunk_size,
             model_max_age_months=settings.model_max_age_months,
             pool_fit_min_members=settings.pool_fit_min_members,

@@ -267,6 +267,7 @@ class MonthlyRunner:
         """One serial step under the lease. Heavy work (a fit, the forecast, pricing) runs
         between transactions, so the database stays writable for the web process meanwhile
         (on SQLite a transaction holds the only write lock)."""
+        bank_sync = await self._sync_banks(run_id)
         async with self.sessions() as session:
             run = await session.get(MonthlyRun, run_id, populate_existing=True)
             assert run is not None
@@ -274,6 +275,8 @@ class MonthlyRunner:
             assert pool is not None
             step = run.step
             self.config.checkpoint(f"before:{step}")
+            if bank_sync is not None:
+                run.report = {**run.report, "bank_sync": bank_sync}
             if step == "close":
                 await self._close(session, run, pool)
             elif step == "model":
@@ -282,6 +285,23 @@ class MonthlyRunner:
                 await self._plans(session, run, pool)
             elif step == "solvency":
                 await self._solvency(session, run, pool)
+
+    async def _sync_banks(self, run_id: uuid.UUID) -> dict[str, int] | None:
+        """Before income closes, bring the members' linked banks up to date (outside any
+        transaction: it waits on Plaid). Once per run: a closed run never syncs again."""
+        if self.config.bank_sync is None:
+            return None
+        async with self.sessions() as session:
+            run = await session.get(MonthlyRun, run_id, populate_existing=True)
+            assert run is not None
+            if run.step != "close" or run.income_closed_at is not None:
+                return None
+            pool_id = run.pool_id
+        try:
+            return await self.config.bank_sync(self.sessions, pool_id)
+        except Exception:  # a bank outage must not stop the month
+            log.exception("bank sync before the run of pool %s failed", pool_id)
+            return {"failed": 1}
 
     async def _close(self, session: AsyncSession, run: MonthlyRun, pool: Pool) -> None:
         period = Period.parse(run.period)

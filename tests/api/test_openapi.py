@@ -28,6 +28,7 @@ PUBLIC = {
     ("POST", "/v1/sms/africastalking/delivery"),
     ("GET", "/health"),
     ("GET", "/ready"),
+    ("POST", "/v1/webhooks/plaid"),
 }
 
 

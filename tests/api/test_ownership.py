@@ -364,6 +364,38 @@ ROUTES: dict[tuple[str, str], RouteCase] = {
         fixed(f"/v1/me/decisions/{uuid.UUID(int=7)}"),
         [ANONYMOUS_401, ADMIN_403, Row("W1", "self", 404, slug="decision-not-found")],
     ),
+    # The bank link: the worker's own links only (cross-worker 404s: tests/banks); this app
+    # has no Plaid credentials, so what needs Plaid says the link is off.
+    ("POST", "/v1/me/plaid/link-token"): RouteCase(
+        fixed("/v1/me/plaid/link-token", json={}),
+        [ANONYMOUS_401, ADMIN_403, Row("W1", "self", 503, slug="bank-link-off")],
+    ),
+    ("POST", "/v1/me/plaid/items"): RouteCase(
+        fixed("/v1/me/plaid/items", json={"public_token": "public-sandbox-x"}),
+        [ANONYMOUS_401, ADMIN_403, Row("W1", "self", 503, slug="bank-link-off")],
+    ),
+    ("GET", "/v1/me/plaid/items"): RouteCase(
+        fixed("/v1/me/plaid/items"), [ANONYMOUS_401, ADMIN_403, Row("W1", "self", 200)]
+    ),
+    ("POST", "/v1/me/plaid/items/{item_id:uuid}/sync"): RouteCase(
+        fixed(f"/v1/me/plaid/items/{uuid.UUID(int=8)}/sync"),
+        [ANONYMOUS_401, ADMIN_403, Row("W1", "self", 503, slug="bank-link-off")],
+    ),
+    ("DELETE", "/v1/me/plaid/items/{item_id:uuid}"): RouteCase(
+        fixed(f"/v1/me/plaid/items/{uuid.UUID(int=8)}"),
+        [ANONYMOUS_401, ADMIN_403, Row("W1", "self", 503, slug="bank-link-off")],
+    ),
+    ("GET", "/v1/me/plaid/deposits"): RouteCase(
+        fixed("/v1/me/plaid/deposits"), [ANONYMOUS_401, ADMIN_403, Row("W1", "self", 200)]
+    ),
+    ("POST", "/v1/me/plaid/deposits/{deposit_id:uuid}"): RouteCase(
+        fixed(f"/v1/me/plaid/deposits/{uuid.UUID(int=9)}", json={"is_income": False}),
+        [ANONYMOUS_401, ADMIN_403, Row("W1", "self", 404, slug="deposit-not-found")],
+    ),
+    ("POST", "/v1/webhooks/plaid"): RouteCase(
+        fixed("/v1/webhooks/plaid", json={"webhook_type": "TRANSACTIONS"}),
+        [Row("anonymous", "-", 401, slug="webhook-signature-invalid")],
+    ),
     ("POST", "/v1/me/decisions/{decision_id:uuid}/appeal"): RouteCase(
         fixed(f"/v1/me/decisions/{uuid.UUID(int=7)}/appeal", json={"text": "wrong"}),
         [ANONYMOUS_401, ADMIN_403, Row("W1", "self", 404, slug="decision-not-found")],
@@ -461,11 +493,12 @@ ROUTES: dict[tuple[str, str], RouteCase] = {
 
 
 def routes_of(app: Litestar) -> set[tuple[str, str]]:
-    """(method, path) of every route the app serves, but the OpenAPI pages, the health
-    checks and the OPTIONS answers Litestar makes by itself."""
+    """(method, path) of every route of the JSON API, but the OpenAPI pages, the health
+    checks and the OPTIONS answers Litestar makes by itself. The web pages answer HTML and
+    have a table of their own (tests/web/test_page_access.py)."""
     found: set[tuple[str, str]] = set()
     for route in app.routes:
-        if route.path.startswith("/schema") or route.path in ("/health", "/ready"):
+        if not route.path.startswith("/v1/"):
             continue
         for handler in getattr(route, "route_handlers", []):
             if handler.fn.__module__.startswith("litestar."):

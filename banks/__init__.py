@@ -1,0 +1,1 @@
+"""Bank links through Plaid: linking, Transactions Sync, webhooks, and recognising income."""
