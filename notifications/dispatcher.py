@@ -41,6 +41,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from core.clock import utcnow
 from core.logs import loggable
 from notifications import repository
+from notifications.outbox import SENT_WHEN_STOPPED
 from notifications.providers import (
     OutgoingSms,
     PermanentFailure,
@@ -124,7 +125,9 @@ async def _claim(
             return _DROPPED
         # Checked here, right before the send, and not only at enqueue: a STOP that arrived
         # while the message waited must still be honoured.
-        if await repository.is_suppressed(session, message.recipient):
+        if message.template not in SENT_WHEN_STOPPED and await repository.is_suppressed(
+            session, message.recipient
+        ):
             await repository.mark_failed(session, message.id, "suppressed")
             return _DROPPED
         message.attempts += 1

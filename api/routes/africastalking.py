@@ -1,4 +1,4 @@
-"""Africa's Talking's callbacks: USSD sessions and SMS delivery reports.
+"""Africa's Talking's callbacks: USSD sessions, inbound texts and SMS delivery reports.
 
 Africa's Talking signs nothing, so each callback URL carries the secret
 `MUTUA_AFRICASTALKING_CALLBACK_TOKEN` as `?token=`; a callback without it (or with no
@@ -16,6 +16,8 @@ from litestar.openapi import ResponseSpec
 from litestar.params import QueryParameter
 
 from api.responses import BODY_TOO_LARGE, VALIDATION_FAILED, answer, problems
+from channels.conversation import Context
+from channels.inbound import MESSAGE_ID_MAX, receive
 from channels.ussd import menu
 from core.clock import utcnow
 from core.errors import Forbidden, ValidationFailed
@@ -80,6 +82,40 @@ class AfricasTalkingController(Controller):
         async with state.session_factory() as session, session.begin():
             screen = await menu(session, phone, text, utcnow())
         return Response(screen.body, media_type="text/plain", status_code=200)
+
+    @post(
+        "/v1/sms/africastalking/inbound",
+        status_code=200,
+        summary="Africa's Talking: a text to Mutua; the reply is sent as its own text",
+        responses=callback_problems(),
+        media_type="text/plain",
+    )
+    async def inbound(
+        self, request: Request[Any, Any, Any], state: State, token: Token = None
+    ) -> Response[str]:
+        """`from`, `to`, `text`, `date`, `id`, `linkId`, `networkCode`."""
+        settings: Settings = state.settings
+        check_token(settings, token)
+        fields = await form_of(request)
+        message_id = fields.get("id", "").strip()
+        if not message_id or len(message_id) > MESSAGE_ID_MAX or not message_id.isprintable():
+            raise ValidationFailed("id is missing or not valid", field="id")
+        phone = phone_of(fields, "from")
+        await receive(
+            state.session_factory,
+            gateway="africastalking",
+            message_id=message_id,
+            phone=phone,
+            body=fields.get("text", ""),
+            context=Context(
+                secret=settings.secret_key,
+                support=settings.support_contact,
+                inbound_per_hour=settings.sms_inbound_per_hour,
+                now=utcnow(),
+            ),
+            reply_by_outbox=True,
+        )
+        return Response("", media_type="text/plain", status_code=200)
 
     @post(
         "/v1/sms/africastalking/delivery",

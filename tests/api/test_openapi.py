@@ -25,6 +25,7 @@ PUBLIC = {
     ("POST", "/v1/sms/twilio"),
     ("POST", "/v1/sms/twilio/status"),
     ("POST", "/v1/ussd/africastalking"),
+    ("POST", "/v1/sms/africastalking/inbound"),
     ("POST", "/v1/sms/africastalking/delivery"),
     ("GET", "/health"),
     ("GET", "/ready"),

@@ -425,6 +425,10 @@ ROUTES: dict[tuple[str, str], RouteCase] = {
         fixed("/v1/ussd/africastalking", data={"sessionId": "s", "phoneNumber": W1_PHONE}),
         [Row("anonymous", "-", 403), Row("W1", "-", 403), Row("operator", "-", 403)],
     ),
+    ("POST", "/v1/sms/africastalking/inbound"): RouteCase(
+        fixed("/v1/sms/africastalking/inbound", data={"id": "ATXid_1", "from": W1_PHONE}),
+        [Row("anonymous", "-", 403), Row("W1", "-", 403)],
+    ),
     ("POST", "/v1/sms/africastalking/delivery"): RouteCase(
         fixed("/v1/sms/africastalking/delivery", data={"id": "ATXid_1", "status": "Failed"}),
         [Row("anonymous", "-", 403), Row("W1", "-", 403)],

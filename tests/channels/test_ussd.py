@@ -2,33 +2,15 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
 from typing import Any
 
-import pytest
-from litestar.testing import AsyncTestClient
 from sqlalchemy import select
 
-from api.app import create_app
-from core.db import create_engine, session_factory
 from i18n.sms import measure
 from income.models import IncomeRecord
-from notifications.providers import MemorySmsProvider
 from pools.repository import worker_by_phone
-from tests.channels.conftest import SmsApi, twilio_settings
-
-TOKEN = "at-callback-token-for-the-tests"
-
-
-@pytest.fixture
-async def at(database_url: str) -> AsyncIterator[SmsApi]:
-    provider = MemorySmsProvider()
-    settings = twilio_settings(database_url, africastalking_callback_token=TOKEN)
-    app = create_app(settings, sms_provider=provider, run_outbox_worker=False)
-    engine = create_engine(database_url)
-    async with AsyncTestClient(app=app) as client:
-        yield SmsApi(client=client, sms=provider, db=session_factory(engine))
-    await engine.dispose()
+from tests.channels.conftest import AT_TOKEN as TOKEN
+from tests.channels.conftest import SmsApi
 
 
 async def dial(at: SmsApi, phone: str, text: str, **extra: Any) -> str:
