@@ -2,9 +2,11 @@
 
 Message lifecycle (`outbox_messages.status`):
 
-    queued --send ok--> sent --gateway callback--> delivered
+    queued --send ok--> sent --delivery receipt--> delivered | undelivered | failed
        |  \\--temporary failure, attempts left--> queued (next_attempt_at pushed back)
        \\--permanent failure / attempts used up / opted out / expired--> failed
+
+(receipts: `notifications/receipts.py`; a failure keeps the gateway's `error_code`)
 
 Each message is handled in three short steps, each its own transaction:
 

@@ -1,17 +1,16 @@
 """SMS gateways behind one small protocol, one adapter per gateway.
 
-The dispatcher knows only `SmsProvider.send` and the two failure kinds, so adding a gateway
-(a Twilio-compatible HTTP one is next) is one class here and one branch in
-`provider_from_setting`, and nothing in the outbox changes. Every adapter tells a failure
+The dispatcher knows only `SmsProvider.send` and the two failure kinds, so a gateway is one
+adapter module (`notifications/twilio.py`, `notifications/africastalking.py`) and one branch
+in `notifications/gateways.py`, and nothing in the outbox changes. Every adapter tells a failure
 worth retrying (`TemporaryFailure`: timeouts, 5xx, rate limits) from one that never will
 succeed (`PermanentFailure`: an invalid number, a blocked recipient), because retrying the
 second only spends money and annoys nobody but the gateway.
 
-For the Twilio-compatible adapter: HTTP 429 (Twilio error 20429) and 5xx or a timeout are
-temporary; a 400 naming the recipient is permanent, notably 21211 (invalid `To`), 21610
-(the recipient texted STOP to that sender), 21612 (unroutable), 21614 (not SMS-capable) and
-21635 (landline). Credentials and the sender number belong in its constructor, read from
-settings, so `provider_from_setting` stays the only place that parses the setting.
+Each adapter documents its gateway's codes; a failure carries the gateway's `code`, which
+the outbox keeps, and `RecipientOptedOut` (Twilio 21610, Africa's Talking 406) also stops
+texts to the phone. Credentials and the sender belong in the adapter's constructor, read
+from settings, so `provider_from_setting` stays the only place that parses the setting.
 """
 
 from __future__ import annotations
