@@ -6,8 +6,8 @@ request is read from the start of the path, and a retried request lands on the s
 screen. A screen that waits for an answer starts with `CON`, the last one with `END`;
 every screen is a catalog template flagged `ussd`, held to one screen by the catalog check.
 
-A phone that is not a worker is asked for a join code straight away (JOIN is all it can
-do); a worker gets the menu: balance, savings target, report income, last payout and why,
+A phone that is in no pool (not a worker yet, or one who left) is asked for a join code
+straight away (joining is all it can do); a member gets the menu: balance, savings target, report income, last payout and why,
 language, join another pool.
 """
 
@@ -73,13 +73,14 @@ async def menu(session: AsyncSession, phone: str, text: str, now: datetime) -> S
     path = answers(text)[:8]
     worker = await pools_repository.worker_by_phone(session, phone)
     language = language_of(worker, phone)
-    if worker is None:
+    pools = await repository.active_pools(session, worker.id) if worker else []
+    if not pools:
+        # Not in a pool (yet, or any more): joining is all there is to do.
         if not path:
             return ask("ussd.ask_code", language)
-        return await _join(session, phone, None, path[0], language)
-    pools = await repository.active_pools(session, worker.id)
-    if pools:
-        language = language_of(worker, phone, pools[0])
+        return await _join(session, phone, worker, path[0], language)
+    assert worker is not None
+    language = language_of(worker, phone, pools[0])
     if not path:
         return ask("ussd.menu", language)
     choice, rest = parse_choice(path[0]), path[1:]
@@ -93,8 +94,6 @@ async def menu(session: AsyncSession, phone: str, text: str, now: datetime) -> S
         return await _language(session, worker, rest, language)
     if choice not in (1, 2, 3, 4):
         return end("ussd.invalid", language)
-    if not pools:
-        return ask("ussd.ask_code", language)
     pool = pools[0]
     if choice == 1:
         shown = await money_views.balance(session, worker.id, pool)

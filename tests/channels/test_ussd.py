@@ -86,3 +86,15 @@ async def test_the_callback_needs_its_token_and_its_fields(at: SmsApi) -> None:
         assert response.json()["field"] == name
     async with at.db() as session:
         assert await worker_by_phone(session, "+254712345678") is None
+
+
+async def test_a_worker_in_no_pool_is_asked_to_join(at: SmsApi) -> None:
+    pool = await at.pool_code(currency="KES", timezone="Africa/Nairobi")
+    phone = "+254712345670"
+    await at.worker_headers(phone)  # signed in on the web, joined nothing
+    assert await dial(at, phone, "") == "CON Weka nambari ya mfuko wako:"
+    assert (
+        await dial(at, phone, "1") == "END Hakuna mfuko wenye nambari hiyo. Iangalie na upige tena."
+    )
+    assert (await dial(at, phone, pool["code"])).startswith("END Karibu Mutua!")
+    assert (await dial(at, phone, "")).startswith("CON Mutua\n1 Salio")
