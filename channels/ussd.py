@@ -7,8 +7,8 @@ screen. A screen that waits for an answer starts with `CON`, the last one with `
 every screen is a catalog template flagged `ussd`, held to one screen by the catalog check.
 
 A phone that is in no pool (not a worker yet, or one who left) is asked for a join code
-straight away (joining is all it can do); a member gets the menu: balance, savings target, report income, last payout and why,
-language, join another pool.
+straight away (joining is all it can do); a member gets the menu: balance, savings
+target, report income, last payout and why, language, join another pool.
 """
 
 from __future__ import annotations
