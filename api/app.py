@@ -27,6 +27,7 @@ from api.openapi import ACCEPT_LANGUAGE, DOCS_PATH, refuse_unknown_docs_page
 from api.openapi_ui import PinnedSwaggerUI
 from api.problems import EXCEPTION_HANDLERS
 from api.responses import tidy
+from api.routes.africastalking import AfricasTalkingController
 from api.routes.appeal_review import AppealReviewController
 from api.routes.appeals import AdminAppealController, WorkerAppealController
 from api.routes.auth import AuthController
@@ -58,7 +59,7 @@ def create_app(
     run_scheduler: bool = False,
 ) -> Litestar:
     settings = settings or Settings.from_env()
-    provider = sms_provider or provider_from_setting(settings.sms_provider)
+    provider = sms_provider or provider_from_setting(settings.sms_provider, settings)
 
     @asynccontextmanager
     async def lifespan(app: Litestar) -> AsyncIterator[None]:
@@ -133,6 +134,7 @@ def create_app(
             WorkerAppealController,
             AdminAppealController,
             TwilioController,
+            AfricasTalkingController,
         ],
         lifespan=[lifespan],
         dependencies={

@@ -457,6 +457,18 @@ ROUTES: dict[tuple[str, str], RouteCase] = {
         fixed("/v1/sms/twilio/status", data={"MessageSid": "SM1", "MessageStatus": "failed"}),
         [Row("anonymous", "-", 403), Row("W1", "-", 403)],
     ),
+    ("POST", "/v1/ussd/africastalking"): RouteCase(
+        fixed("/v1/ussd/africastalking", data={"sessionId": "s", "phoneNumber": W1_PHONE}),
+        [Row("anonymous", "-", 403), Row("W1", "-", 403), Row("operator", "-", 403)],
+    ),
+    ("POST", "/v1/sms/africastalking/inbound"): RouteCase(
+        fixed("/v1/sms/africastalking/inbound", data={"id": "ATXid_1", "from": W1_PHONE}),
+        [Row("anonymous", "-", 403), Row("W1", "-", 403)],
+    ),
+    ("POST", "/v1/sms/africastalking/delivery"): RouteCase(
+        fixed("/v1/sms/africastalking/delivery", data={"id": "ATXid_1", "status": "Failed"}),
+        [Row("anonymous", "-", 403), Row("W1", "-", 403)],
+    ),
     # Both kinds of caller: members and administrators of the pool, nobody else.
     ("GET", "/v1/pools/{pool_id:uuid}"): RouteCase(
         with_pool("/v1/pools/{pool_id}"),
