@@ -8,6 +8,7 @@ from typing import Any
 
 from litestar import Router
 from litestar.config.csrf import CSRFConfig
+from litestar.datastructures import CacheControlHeader
 from litestar.middleware.session.client_side import CookieBackendConfig
 from litestar.plugins.htmx import HTMXPlugin
 from litestar.plugins.jinja import JinjaTemplateEngine
@@ -60,7 +61,7 @@ def web_parts(settings: Settings) -> WebParts:
         path="/static",
         directories=[HERE / "static"],
         include_in_schema=False,
-        cache_control=None,
+        cache_control=CacheControlHeader(max_age=STATIC_MAX_AGE, public=True),
         opt={"idempotency": False},
     )
     return WebParts(
