@@ -25,7 +25,9 @@ if config.config_file_name is not None and config.attributes.get("configure_logg
 def load_all_models() -> MetaData:
     """Import every table module so the metadata Alembic compares against is complete."""
     import api.idempotency_models  # noqa: F401
+    import appeals.models  # noqa: F401
     import banks.models  # noqa: F401
+    import channels.models  # noqa: F401
     import core.ratelimit  # noqa: F401
     import income.models  # noqa: F401
     import notifications.models  # noqa: F401

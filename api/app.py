@@ -27,6 +27,7 @@ from api.openapi import ACCEPT_LANGUAGE, DOCS_PATH, refuse_unknown_docs_page
 from api.openapi_ui import PinnedSwaggerUI
 from api.problems import EXCEPTION_HANDLERS
 from api.responses import tidy
+from api.routes.appeals import AdminAppealController, WorkerAppealController
 from api.routes.auth import AuthController
 from api.routes.banks import BankController, PlaidWebhookController
 from api.routes.export import ExportController
@@ -35,6 +36,7 @@ from api.routes.me import MeController
 from api.routes.plan import PlanController
 from api.routes.pools import AdminPoolController, PoolController
 from api.routes.runs import RunController
+from api.routes.sms import TwilioController
 from api.routes.system import health, ready
 from api.run_tasks import stop_runs
 from api.security import SCHEMES
@@ -126,6 +128,9 @@ def create_app(
             IncomeController,
             BankController,
             PlaidWebhookController,
+            WorkerAppealController,
+            AdminAppealController,
+            TwilioController,
         ],
         lifespan=[lifespan],
         dependencies={

@@ -88,6 +88,32 @@ class Settings:
     """The site is served over HTTPS (a TLS proxy in front): the pages' session and CSRF
     cookies are then marked `Secure`, so a browser never sends them over plain HTTP."""
 
+    public_url: str = ""
+    """The address the world reaches Mutua at (`https://mutua.example.org`), as configured
+    at the SMS gateways: Twilio signs the URL it called, which a proxy hides from us."""
+    support_contact: str = "mutua.coop/help"
+    """Where the HELP text sends workers for a person (a phone number or a short address)."""
+    sms_inbound_per_hour: int = 30
+    """Texts one phone may send Mutua per hour; past it, one reply says so, then silence."""
+    twilio_account_sid: str = ""
+    """Twilio account (`AC…`); webhooks naming another account are refused."""
+    twilio_auth_token: str = field(default="", repr=False)
+    """Signs Twilio's webhooks and authenticates our REST calls."""
+    twilio_from: str = ""
+    """The sender number (E.164) of outbound texts, unless a messaging service is set."""
+    twilio_messaging_service_sid: str = ""
+    """A Twilio messaging service (`MG…`) to send from instead of one number."""
+    twilio_api_url: str = "https://api.twilio.com"
+    """Twilio's REST API; tests and `mutua sms fake` point it at the local fake."""
+    africastalking_username: str = ""
+    africastalking_api_key: str = field(default="", repr=False)
+    africastalking_from: str = ""
+    """Sender id or short code for Africa's Talking texts; empty uses the account default."""
+    africastalking_api_url: str = "https://api.africastalking.com"
+    africastalking_callback_token: str = field(default="", repr=False)
+    """Africa's Talking does not sign its callbacks: the USSD, inbound-SMS and delivery
+    callback URLs carry this secret as `?token=`, and a callback without it is refused."""
+
     def __post_init__(self) -> None:
         for entry in self.trusted_proxies:
             try:
@@ -135,6 +161,21 @@ class Settings:
             sign_in_codes_per_address=_int(env, "MUTUA_SIGN_IN_CODES_PER_ADDRESS", 20),
             sign_in_codes_per_hour=_int(env, "MUTUA_SIGN_IN_CODES_PER_HOUR", 1000),
             idempotency_lease_seconds=_int(env, "MUTUA_IDEMPOTENCY_LEASE_SECONDS", 15),
+            public_url=env.get("MUTUA_PUBLIC_URL", "").strip(),
+            support_contact=env.get("MUTUA_SUPPORT_CONTACT", cls.support_contact),
+            sms_inbound_per_hour=_int(env, "MUTUA_SMS_INBOUND_PER_HOUR", 30),
+            twilio_account_sid=env.get("MUTUA_TWILIO_ACCOUNT_SID", ""),
+            twilio_auth_token=env.get("MUTUA_TWILIO_AUTH_TOKEN", ""),
+            twilio_from=env.get("MUTUA_TWILIO_FROM", ""),
+            twilio_messaging_service_sid=env.get("MUTUA_TWILIO_MESSAGING_SERVICE_SID", ""),
+            twilio_api_url=env.get("MUTUA_TWILIO_API_URL", cls.twilio_api_url),
+            africastalking_username=env.get("MUTUA_AFRICASTALKING_USERNAME", ""),
+            africastalking_api_key=env.get("MUTUA_AFRICASTALKING_API_KEY", ""),
+            africastalking_from=env.get("MUTUA_AFRICASTALKING_FROM", ""),
+            africastalking_api_url=env.get(
+                "MUTUA_AFRICASTALKING_API_URL", cls.africastalking_api_url
+            ),
+            africastalking_callback_token=env.get("MUTUA_AFRICASTALKING_CALLBACK_TOKEN", ""),
             trusted_proxies=tuple(
                 entry.strip()
                 for entry in env.get("MUTUA_TRUSTED_PROXIES", "").split(",")

@@ -11,7 +11,7 @@ import sys
 
 import click
 
-from i18n.checks import WorstCase, all_worst_cases, check_all
+from i18n.checks import WorstCase, all_worst_cases, check_all, fits
 from i18n.languages import SUPPORTED_LANGUAGES, normalize_language
 from i18n.registry import TEMPLATES
 
@@ -27,7 +27,7 @@ def _segment_table(cases: list[WorstCase]) -> str:
         row = [language]
         for template in templates:
             case = cells[(language, template)]
-            mark = "!" if not case.sms.within_budget else ""
+            mark = "!" if not fits(case) else ""
             row.append(f"{case.sms.segments}/{case.sms.budget}{mark}")
         rows.append(row)
     widths = [max(len(row[i]) for row in rows) for i in range(len(header))]

@@ -27,6 +27,8 @@ from i18n.registry import (
     CHOICES,
     POOL_CURRENCIES,
     TEMPLATES,
+    USSD_GSM7_MAX,
+    USSD_UCS2_MAX,
     WORST_AMOUNT_MINOR,
     Template,
     Value,
@@ -128,14 +130,38 @@ def all_worst_cases(
             yield worst_case(TEMPLATES[template_id], language)
 
 
+def screen_limit(sms: SmsText) -> int:
+    """Characters one USSD screen holds in the text's encoding."""
+    return USSD_GSM7_MAX if sms.encoding == "GSM-7" else USSD_UCS2_MAX
+
+
+def fits(case: WorstCase) -> bool:
+    """An SMS within its segment budget; a USSD screen within one screen."""
+    template = TEMPLATES.get(case.template)
+    if template is not None and template.ussd:
+        return case.sms.characters <= screen_limit(case.sms)
+    return case.sms.within_budget
+
+
 def check_budgets(cases: list[WorstCase]) -> list[str]:
-    return [
-        f"{case.language} {case.template}: {case.sms.segments} segments "
-        f"({case.sms.encoding}, {case.sms.characters} characters) over its budget of "
-        f"{case.sms.budget}: {case.sms.text!r}"
-        for case in cases
-        if not case.sms.within_budget
-    ]
+    problems: list[str] = []
+    for case in cases:
+        if fits(case):
+            continue
+        template = TEMPLATES.get(case.template)
+        if template is not None and template.ussd:
+            problems.append(
+                f"{case.language} {case.template}: USSD screen of {case.sms.characters} "
+                f"characters ({case.sms.encoding}) over its limit of "
+                f"{screen_limit(case.sms)}: {case.sms.text!r}"
+            )
+            continue
+        problems.append(
+            f"{case.language} {case.template}: {case.sms.segments} segments "
+            f"({case.sms.encoding}, {case.sms.characters} characters) over its budget of "
+            f"{case.sms.budget}: {case.sms.text!r}"
+        )
+    return problems
 
 
 def check_plural_rule(language: str) -> list[str]:

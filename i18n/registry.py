@@ -58,6 +58,20 @@ POOL_CURRENCIES: tuple[str, ...] = (
 )  # fmt: skip
 """Currencies Mutua's pools are set up in; budgets hold for each of them."""
 
+USSD_GSM7_MAX = 182
+"""Characters a USSD screen holds in GSM-7 (160 octets of 7-bit characters)."""
+USSD_UCS2_MAX = 80
+"""The same 160 octets in UCS-2: 80 UTF-16 code units."""
+WORST_JOIN_CODE = "K7QX2M9PK7QX2M9P"
+"""A join code as long as `pools.join_code` holds, as a worker may mistype one back."""
+PLATFORM_LIST = (
+    "uber, lyft, doordash, ubereats, instacart, grubhub, upwork, fiverr, taskrabbit, etsy, other"
+)
+LANGUAGE_LIST = (
+    "1 English, 2 Español, 3 Português, 4 Français, 5 Kreyòl, 6 Filipino, 7 Tiếng Việt, "
+    "8 中文, 9 العربية, 10 हिन्दी, 11 বাংলা, 12 Kiswahili"
+)
+USSD_LANGUAGE_PAGE = "1 English\n2 Español\n3 Português\n4 Français\n5 Kreyòl\n6 Filipino\n0 >>"
 WORST_POOL_NAME = "Cooperativa de Trabajadoras y Trabajadores Independientes SM"
 WORST_PERIOD = Period(2026, 9)  # "septiembre", "Septemba", "সেপ্টেম্বর": long month names
 
@@ -109,6 +123,9 @@ class Template:
     """Most SMS segments the message may take, with worst-case values, in a GSM-7 language."""
     ucs2_budget: int | None = None
     """The same for languages written in UCS-2 (70 characters a segment); default `budget`."""
+    ussd: bool = False
+    """A USSD screen: judged against `USSD_GSM7_MAX` / `USSD_UCS2_MAX` characters instead of
+    SMS segments, because a USSD reply is one screen or nothing."""
 
     def budget_for(self, gsm7_language: bool) -> int:
         return self.budget if gsm7_language or self.ucs2_budget is None else self.ucs2_budget
@@ -159,6 +176,7 @@ class Command(StrEnum):
     """What a worker can ask for by SMS; the value is the English keyword."""
 
     JOIN = "JOIN"
+    INCOME = "INCOME"
     BALANCE = "BALANCE"
     SAVE = "SAVE"
     WHY = "WHY"
@@ -167,12 +185,15 @@ class Command(StrEnum):
     HELP = "HELP"
     STOP = "STOP"
     START = "START"
+    YES = "YES"
+    NO = "NO"
 
 
 # Each catalog translates a keyword into its local words, comma-separated, the one the
 # messages use first. The English word is always understood too.
 KEYWORDS: dict[Command, Message] = {
     Command.JOIN: msg("keyword", "JOIN"),
+    Command.INCOME: msg("keyword", "INCOME"),
     Command.BALANCE: msg("keyword", "BALANCE"),
     Command.SAVE: msg("keyword", "SAVE"),
     Command.WHY: msg("keyword", "WHY"),
@@ -181,6 +202,8 @@ KEYWORDS: dict[Command, Message] = {
     Command.HELP: msg("keyword", "HELP"),
     Command.STOP: msg("keyword", "STOP"),
     Command.START: msg("keyword", "START"),
+    Command.YES: msg("keyword", "YES"),
+    Command.NO: msg("keyword", "NO"),
 }
 
 # The heading of each RFC 9457 problem the API answers with, by its `type` slug. The
@@ -337,12 +360,13 @@ _TEMPLATES: tuple[Template, ...] = (
         "sms.help",
         msg(
             "sms.help",
-            "Mutua: text BALANCE for savings, SAVE for your target, WHY for the last "
-            "decision, APPEAL to appeal, LANG to change language. STOP ends texts. "
-            "Help: {support}",
+            "Mutua: text INCOME and an amount to report income, BALANCE for savings, SAVE "
+            "for your target, WHY for the last decision, APPEAL to appeal, LANG to change "
+            "language. STOP ends texts. Help: {support}",
         ),
         {"support": text("+1 800 555 0100 x123")},
         budget=2,
+        ucs2_budget=3,
     ),
     Template(
         "sms.stopped",
@@ -466,6 +490,242 @@ _TEMPLATES: tuple[Template, ...] = (
         ),
         {"reference": text("D-9Z9Z9Z9Z"), "days": count(1, 30)},
         count="days",
+    ),
+    # The SMS conversation (channels/): replies to what a worker texted.
+    Template(
+        "sms.join_ask_code",
+        msg("sms.join_ask_code", "To join, text JOIN and your pool's code, e.g. JOIN K7QX2M9P."),
+    ),
+    Template(
+        "sms.join_code_unknown",
+        msg(
+            "sms.join_code_unknown",
+            "No pool has the code {code}. Check it, then text JOIN and the code again.",
+        ),
+        {"code": text(WORST_JOIN_CODE)},
+        budget=1,
+        ucs2_budget=2,
+    ),
+    Template(
+        "sms.already_member",
+        msg(
+            "sms.already_member",
+            "You are already a member of {pool_name}. Text BALANCE to see your savings.",
+        ),
+        {"pool_name": text(WORST_POOL_NAME)},
+        budget=1,
+        ucs2_budget=2,
+    ),
+    Template(
+        "sms.not_a_member",
+        msg(
+            "sms.not_a_member",
+            "You are not in a Mutua pool yet. Text JOIN and your pool's code, or HELP.",
+        ),
+    ),
+    Template(
+        "sms.rate_limited",
+        msg("sms.rate_limited", "You have sent many texts. Please wait an hour, then try again."),
+    ),
+    Template(
+        "income.ask_amount",
+        msg(
+            "income.ask_amount",
+            "How much did you earn? Text INCOME, the amount and the platform, e.g. "
+            "INCOME 450 Uber.",
+        ),
+        budget=1,
+        ucs2_budget=2,
+    ),
+    Template(
+        "income.ask_platform",
+        msg("income.ask_platform", "Which platform was {amount} from? Reply one of: {platforms}."),
+        {"amount": money(), "platforms": text(PLATFORM_LIST)},
+        budget=1,
+        ucs2_budget=3,
+    ),
+    Template(
+        "income.ask_month",
+        msg(
+            "income.ask_month",
+            "Which month was {amount} on {platform} for? Reply 1 for {current} or 2 for "
+            "{previous}.",
+        ),
+        {"amount": money(), "platform": text("TaskRabbit"), "current": PERIOD, "previous": PERIOD},
+        budget=1,
+        ucs2_budget=2,
+    ),
+    Template(
+        "income.confirm",
+        msg(
+            "income.confirm", "{platform} {amount} for {period}? Reply YES to save or NO to cancel."
+        ),
+        {"platform": text("TaskRabbit"), "amount": money(), "period": PERIOD},
+        budget=1,
+        ucs2_budget=2,
+    ),
+    Template(
+        "income.saved",
+        msg(
+            "income.saved",
+            "Saved: {platform} {amount} for {period}. Text BALANCE to see your savings.",
+        ),
+        {"platform": text("TaskRabbit"), "amount": money(), "period": PERIOD},
+        budget=1,
+        ucs2_budget=2,
+    ),
+    Template(
+        "income.cancelled",
+        msg("income.cancelled", "Nothing was saved. Text INCOME and the amount to start again."),
+    ),
+    Template(
+        "income.bad_amount",
+        msg(
+            "income.bad_amount",
+            "We could not read that amount. Text INCOME and a number, e.g. INCOME 450 Uber.",
+        ),
+        budget=1,
+        ucs2_budget=2,
+    ),
+    Template(
+        "income.refused",
+        msg(
+            "income.refused",
+            "Mutua could not save {amount} for {period}. Check the amount and the month, then "
+            "text INCOME again.",
+        ),
+        {"amount": money(), "period": PERIOD},
+        budget=1,
+        ucs2_budget=2,
+    ),
+    Template(
+        "sms.balance",
+        msg(
+            "sms.balance",
+            "Savings {savings}. Contributions paid {paid}. Owed {owed}. Text SAVE for your target.",
+        ),
+        {"savings": money(), "paid": money(), "owed": money()},
+        budget=1,
+        ucs2_budget=2,
+    ),
+    Template(
+        "sms.target",
+        msg(
+            "sms.target",
+            "Savings target {target}: you have {balance} ({progress}). Set aside {set_aside} "
+            "this month.",
+        ),
+        {"target": money(), "balance": money(), "progress": PERCENT, "set_aside": money()},
+        budget=1,
+        ucs2_budget=2,
+    ),
+    Template(
+        "sms.no_plan",
+        msg(
+            "sms.no_plan",
+            "Your target comes after your pool's first monthly run. Text BALANCE for your savings.",
+        ),
+        budget=1,
+        ucs2_budget=2,
+    ),
+    Template(
+        "sms.no_decision",
+        msg(
+            "sms.no_decision",
+            "There is no decision to explain yet. It comes after your pool's monthly run.",
+        ),
+        budget=1,
+        ucs2_budget=2,
+    ),
+    Template(
+        "sms.appeal_ask",
+        msg("sms.appeal_ask", "Tell us why you disagree: text APPEAL and your reason."),
+    ),
+    Template(
+        "sms.language_list",
+        msg("sms.language_list", "Text LANG and a number: {languages}"),
+        {"languages": text(LANGUAGE_LIST)},
+        budget=3,
+        ucs2_budget=3,
+    ),
+    # USSD screens (channels/ussd.py): one screen each, `USSD_*_MAX` characters at most.
+    Template(
+        "ussd.menu",
+        msg(
+            "ussd.menu",
+            "Mutua\n1 Balance\n2 Savings target\n3 Report income\n4 Last payout, why\n"
+            "5 Language\n6 Join a pool",
+        ),
+        ussd=True,
+    ),
+    Template("ussd.ask_code", msg("ussd.ask_code", "Enter your pool's join code:"), ussd=True),
+    Template(
+        "ussd.joined",
+        msg("ussd.joined", "Welcome to Mutua! Dial again to see your savings."),
+        ussd=True,
+    ),
+    Template(
+        "ussd.code_unknown",
+        msg("ussd.code_unknown", "No pool has that code. Check it and dial again."),
+        ussd=True,
+    ),
+    Template(
+        "ussd.balance",
+        msg("ussd.balance", "Savings {savings}\nPaid {paid}\nOwed {owed}"),
+        {"savings": money(), "paid": money(), "owed": money()},
+        ussd=True,
+    ),
+    Template(
+        "ussd.target",
+        msg("ussd.target", "Target {target}\nSaved {balance}\nSet aside {set_aside}"),
+        {"target": money(), "balance": money(), "set_aside": money()},
+        ussd=True,
+    ),
+    Template(
+        "ussd.nothing_yet",
+        msg("ussd.nothing_yet", "Nothing yet: this comes after your pool's monthly run."),
+        ussd=True,
+    ),
+    Template("ussd.ask_amount", msg("ussd.ask_amount", "Amount earned:"), ussd=True),
+    Template("ussd.ask_platform", msg("ussd.ask_platform", "Platform (e.g. Uber):"), ussd=True),
+    Template(
+        "ussd.ask_month",
+        msg("ussd.ask_month", "Month:\n1 {current}\n2 {previous}"),
+        {"current": PERIOD, "previous": PERIOD},
+        ussd=True,
+    ),
+    Template(
+        "ussd.confirm",
+        msg("ussd.confirm", "{platform} {amount}, {period}?\n1 Yes\n2 No"),
+        {"platform": text("TaskRabbit"), "amount": money(), "period": PERIOD},
+        ussd=True,
+    ),
+    Template(
+        "ussd.saved",
+        msg("ussd.saved", "Saved: {platform} {amount}, {period}."),
+        {"platform": text("TaskRabbit"), "amount": money(), "period": PERIOD},
+        ussd=True,
+    ),
+    Template("ussd.not_saved", msg("ussd.not_saved", "Nothing was saved."), ussd=True),
+    Template(
+        "ussd.invalid", msg("ussd.invalid", "That is not a valid answer. Dial again."), ussd=True
+    ),
+    Template(
+        "ussd.payout",
+        msg("ussd.payout", "Payout {period}: {amount}\n{factor}"),
+        {"period": PERIOD, "amount": money(), "factor": choice("decision.factor")},
+        ussd=True,
+    ),
+    Template(
+        "ussd.language",
+        msg("ussd.language", "Language:\n{languages}"),
+        {"languages": text(USSD_LANGUAGE_PAGE)},
+        ussd=True,
+    ),
+    Template(
+        "ussd.language_changed",
+        msg("ussd.language_changed", "Mutua will now speak English with you."),
+        ussd=True,
     ),
 )
 

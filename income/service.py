@@ -13,6 +13,7 @@ import uuid
 from collections.abc import Collection
 from dataclasses import dataclass
 from datetime import date
+from typing import Literal
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -69,8 +70,13 @@ async def record_manual(
     currency: str,
     pool_currencies: Collection[str] = (),
     today: date | None = None,
+    source: Literal["manual", "sms"] = "manual",
 ) -> ManualResult:
     """Set the worker's income on a platform for a month, as they state it.
+
+    `source="sms"` files an entry texted in (by SMS or USSD) under its own source, so the
+    worker's data export says where each figure came from; it counts as the worker's own
+    figure for the month like a web entry, and the newer of the two stands.
 
     A manual entry is a monthly total, not a payment: posting the same platform and month
     again replaces the amount (and currency) rather than adding to it, because a worker who
@@ -97,14 +103,16 @@ async def record_manual(
         raise InvalidPeriod(f"{period} is in the future", reason="future-period")
     external_id = _manual_external_id(period)
     async with session.begin_nested():
-        source = await repository.get_or_create_source(session, worker_id, "manual", platform)
-        existing = await repository.find_record(session, source.id, external_id, for_update=True)
+        income_source = await repository.get_or_create_source(session, worker_id, source, platform)
+        existing = await repository.find_record(
+            session, income_source.id, external_id, for_update=True
+        )
         if existing is None:
             record = IncomeRecord(
                 worker_id=worker_id,
-                source_id=source.id,
+                source_id=income_source.id,
                 platform=platform,
-                kind="manual",
+                kind=source,
                 period=str(period),
                 earned_on=None,
                 amount_minor=amount,
@@ -114,7 +122,7 @@ async def record_manual(
             if await repository.add_record(session, record):
                 return ManualResult(record, created=True)
             existing = await repository.find_record(
-                session, source.id, external_id, for_update=True
+                session, income_source.id, external_id, for_update=True
             )
             if existing is None:  # pragma: no cover - add_record re-raises in this case
                 raise RuntimeError("manual income record vanished during a correction")

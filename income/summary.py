@@ -15,6 +15,7 @@ from __future__ import annotations
 from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass, field
+from datetime import UTC, datetime
 from typing import Literal, Protocol
 
 from income.models import IncomeRecord
@@ -80,13 +81,23 @@ class IncomeSummary:
     totals: list[CurrencyTotal] = field(default_factory=list)
 
 
+OWN_FIGURE_KINDS = ("manual", "sms")
+"""Records that are the worker's own statement of a month: entered on the web or texted."""
+
+
+def _created(record: Figure) -> datetime:
+    return getattr(record, "created_at", None) or datetime.min.replace(tzinfo=UTC)
+
+
 def platform_months(records: Iterable[Figure]) -> list[PlatformMonth]:
     """Each month's figure per platform and currency, by the rule in the module docstring."""
     manual: dict[tuple[str, str], Figure] = {}
     imported: dict[tuple[str, str, str], list[int]] = defaultdict(list)
     for record in records:
-        if record.kind == "manual":
-            manual[(record.period, record.platform)] = record
+        if record.kind in OWN_FIGURE_KINDS:
+            earlier = manual.get((record.period, record.platform))
+            if earlier is None or _created(earlier) <= _created(record):
+                manual[(record.period, record.platform)] = record
         else:
             imported[(record.period, record.platform, record.currency)].append(record.amount_minor)
     figures = [

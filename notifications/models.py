@@ -16,14 +16,17 @@ from core.base import Base
 from core.clock import utcnow
 from core.ids import new_id
 
-OUTBOX_STATUSES = ("queued", "sent", "delivered", "failed")
+OUTBOX_STATUSES = ("queued", "sent", "delivered", "undelivered", "failed")
 
 
 class OutboxMessage(Base):
     __tablename__ = "outbox_messages"
     __table_args__ = (
-        CheckConstraint("status IN ('queued', 'sent', 'delivered', 'failed')", name="status"),
+        CheckConstraint(
+            "status IN ('queued', 'sent', 'delivered', 'undelivered', 'failed')", name="status"
+        ),
         Index("ix_outbox_messages_status_next_attempt_at", "status", "next_attempt_at"),
+        Index("ix_outbox_messages_provider_message_id", "provider_message_id"),
     )
 
     id: Mapped[uuid.UUID] = mapped_column(primary_key=True, default=new_id)
@@ -40,5 +43,8 @@ class OutboxMessage(Base):
     next_attempt_at: Mapped[datetime] = mapped_column(default=utcnow)
     last_error: Mapped[str | None] = mapped_column(String(500))
     provider_message_id: Mapped[str | None] = mapped_column(String(64))
+    """The gateway's id (Twilio's `SM…` sid); delivery receipts find the row by it."""
+    error_code: Mapped[str | None] = mapped_column(String(16))
+    """The gateway's error code from a failed send or a delivery receipt (Twilio `30007`)."""
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     sent_at: Mapped[datetime | None] = mapped_column()

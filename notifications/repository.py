@@ -134,3 +134,20 @@ async def newest_message_to(
         .order_by(OutboxMessage.created_at.desc(), OutboxMessage.id.desc())
         .limit(1)
     )
+
+
+async def message_by_provider_id(
+    session: AsyncSession, gateway_id: str, *, for_update: bool = False
+) -> OutboxMessage | None:
+    """The message a gateway knows by `gateway_id` (its receipt names nothing else)."""
+    query = select(OutboxMessage).where(OutboxMessage.provider_message_id == gateway_id)
+    if for_update:
+        query = query.with_for_update()
+    return await session.scalar(query.limit(1))
+
+
+async def mark_phone_stopped(session: AsyncSession, phone: str) -> None:
+    """The gateway says the phone opted out (Twilio 21610): honour it as a STOP."""
+    await session.execute(
+        update(Worker).where(Worker.phone_e164 == phone).values(sms_opted_out=True)
+    )

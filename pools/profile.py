@@ -33,6 +33,7 @@ async def update_profile(
     timezone: str | None = None,
     sms_opted_out: bool | None = None,
     now: datetime | None = None,
+    confirm_by_sms: bool = True,
 ) -> Worker:
     """Apply the fields given; a new language is confirmed by SMS in that language, so a
     worker who picked the wrong one by mistake sees it at once. Only the first change in a
@@ -42,6 +43,9 @@ async def update_profile(
     send. Turning texts off sends nothing more (not even a confirmation: the suppression
     check would drop it); turning them back on is confirmed by a text, which also shows the
     phone receives them again. While texts are off no sign-in code can be sent either.
+
+    `confirm_by_sms=False` is for changes asked for by SMS or USSD, whose reply is the
+    confirmation.
     """
     if name is not None:
         worker.name = check_name(name, WORKER_NAME_MAX)
@@ -51,18 +55,19 @@ async def update_profile(
         tag = normalize_language(language)
         if tag != worker.language:
             worker.language = tag
-            await enqueue_sms(
-                session,
-                to=worker.phone_e164,
-                template="account.language_changed",
-                language=tag,
-                values={},
-                dedup_key=f"language-changed:{worker.id}:{_window_index(now or utcnow())}",
-            )
+            if confirm_by_sms:
+                await enqueue_sms(
+                    session,
+                    to=worker.phone_e164,
+                    template="account.language_changed",
+                    language=tag,
+                    values={},
+                    dedup_key=f"language-changed:{worker.id}:{_window_index(now or utcnow())}",
+                )
     if sms_opted_out is not None and sms_opted_out != worker.sms_opted_out:
         worker.sms_opted_out = sms_opted_out
         await session.flush()  # the outbox checks the flag as stored
-        if not sms_opted_out:
+        if not sms_opted_out and confirm_by_sms:
             await enqueue_sms(
                 session,
                 to=worker.phone_e164,

@@ -116,9 +116,17 @@ async def administered_pool(session: AsyncSession, viewer: Viewer, pool_id: uuid
 
 
 async def join_pool(
-    session: AsyncSession, worker: Worker, code: str, *, today: date | None = None
+    session: AsyncSession,
+    worker: Worker,
+    code: str,
+    *,
+    today: date | None = None,
+    welcome_by_sms: bool = True,
 ) -> tuple[Membership, Pool, bool]:
     """Join by code; joining again is harmless, and a member who left may come back.
+
+    `welcome_by_sms=False` is for a join that came by SMS or USSD: the reply on that
+    channel is the welcome, and a second text saying the same would cost for nothing.
 
     Joining twice at once ends with one membership and both callers answered with it: the
     unique (pool, worker) constraint decides which insert wins, the loser reads the winner's
@@ -150,6 +158,8 @@ async def join_pool(
         member = existing
     await session.flush()
     await open_member_accounts(session, pool, worker.id)
+    if not welcome_by_sms:
+        return member, pool, True
     await enqueue_sms(
         session,
         to=worker.phone_e164,

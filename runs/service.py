@@ -41,16 +41,20 @@ PAGE_MAX = 100
 COLLECTED = ("contribution", "catchup", "arrears_settled")
 
 
-def why(decision: Decision, language: str) -> str:
+def explanation_values(decision: Decision) -> dict[str, Period | str]:
+    """The values of `decision.explanation` for a decision: the web, the API and an SMS
+    reply to WHY all say the same two factors."""
     first, second = [*decision.explanation, "income_volatile", "income_volatile"][:2]
-    return render_web(
-        "decision.explanation",
-        language,
-        period=Period.parse(decision.period),
-        factor_1=first,
-        factor_2=second,
-        reference=decision.reference,
-    )
+    return {
+        "period": Period.parse(decision.period),
+        "factor_1": first,
+        "factor_2": second,
+        "reference": decision.reference,
+    }
+
+
+def why(decision: Decision, language: str) -> str:
+    return render_web("decision.explanation", language, **explanation_values(decision))
 
 
 def decision_out(decision: Decision, language: str, *, full: bool = False) -> DecisionOut:

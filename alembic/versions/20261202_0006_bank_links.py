@@ -1,7 +1,7 @@
 """bank links: Plaid items, their accounts, money-in lines, counterparty choices, webhook receipts
 
 Revision ID: 0006
-Revises: 0003
+Revises: 0004
 Create Date: 2026-12-02 01:38:10.233608
 """
 
@@ -13,7 +13,7 @@ from alembic import op
 import core.base
 
 revision: str = "0006"
-down_revision: str | None = "0003"
+down_revision: str | None = "0004"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 

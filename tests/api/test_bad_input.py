@@ -368,6 +368,63 @@ CASES = [
     # Path ids are UUIDs: anything else names nothing.
     Case("pool id not a UUID", "GET", "/v1/pools/not-a-uuid", "worker", 404, "not-found"),
     Case("pool id a number", "GET", "/v1/admin/pools/12/members", "admin", 404, "not-found"),
+    # Appeals: a reason of at most 1,000 characters, of a decision that exists.
+    Case(
+        "appeal reason too long",
+        "POST",
+        "/v1/me/decisions/00000000-0000-0000-0000-000000000007/appeal",
+        "worker",
+        422,
+        "validation-failed",
+        json={"text": "x" * 1001},
+    ),
+    Case(
+        "appeal with an unknown field",
+        "POST",
+        "/v1/me/decisions/00000000-0000-0000-0000-000000000007/appeal",
+        "worker",
+        422,
+        "validation-failed",
+        json={"text": "x", "status": "upheld"},
+    ),
+    Case(
+        "appeal reason with control characters",
+        "POST",
+        "/v1/me/decisions/00000000-0000-0000-0000-000000000007/appeal",
+        "worker",
+        422,
+        "control-characters",
+        json={"text": "bad\u0000text"},
+    ),
+    Case(
+        "appeal of no decision",
+        "POST",
+        "/v1/me/decisions/00000000-0000-0000-0000-000000000007/appeal",
+        "worker",
+        404,
+        "decision-not-found",
+        json={"text": "wrong"},
+    ),
+    Case(
+        "appeals cursor forged",
+        "GET",
+        "/v1/admin/pools/00000000-0000-0000-0000-000000000007/appeals",
+        "admin",
+        422,
+        "invalid-cursor",
+        params={"cursor": "bm90LWEtY3Vyc29y"},
+    ),
+    # Gateways: an unsigned webhook is refused before its fields are read.
+    Case(
+        "unsigned Twilio webhook",
+        "POST",
+        "/v1/sms/twilio",
+        "anonymous",
+        403,
+        "forbidden",
+        content="MessageSid=SM1&From=%2B14155550100&Body=STOP",
+        headers={"Content-Type": "application/x-www-form-urlencoded"},
+    ),
     # CSV statements: the first bad line rejects the whole file, and says where.
     csv_upload(
         "statement sent as JSON",

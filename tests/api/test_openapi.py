@@ -22,6 +22,8 @@ PUBLIC = {
     ("POST", "/v1/auth/otp"),
     ("POST", "/v1/auth/otp/verify"),
     ("POST", "/v1/auth/admin/login"),
+    ("POST", "/v1/sms/twilio"),
+    ("POST", "/v1/sms/twilio/status"),
     ("GET", "/health"),
     ("GET", "/ready"),
     ("POST", "/v1/webhooks/plaid"),

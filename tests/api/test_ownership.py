@@ -396,6 +396,31 @@ ROUTES: dict[tuple[str, str], RouteCase] = {
         fixed("/v1/webhooks/plaid", json={"webhook_type": "TRANSACTIONS"}),
         [Row("anonymous", "-", 401, slug="webhook-signature-invalid")],
     ),
+    ("POST", "/v1/me/decisions/{decision_id:uuid}/appeal"): RouteCase(
+        fixed(f"/v1/me/decisions/{uuid.UUID(int=7)}/appeal", json={"text": "wrong"}),
+        [ANONYMOUS_401, ADMIN_403, Row("W1", "self", 404, slug="decision-not-found")],
+    ),
+    ("GET", "/v1/admin/pools/{pool_id:uuid}/appeals"): RouteCase(
+        with_pool("/v1/admin/pools/{pool_id}/appeals"),
+        [
+            Row("anonymous", "PA", 401),
+            Row("W1", "PA", 403),
+            Row("admin A", "PB", 404),
+            Row("admin B", "PA", 404),
+            Row("admin A", "no such pool", 404),
+            Row("admin A", "PA", 200, no_decisions),
+            Row("operator", "PB", 200, no_decisions),
+        ],
+    ),
+    # Gateways: no token makes a webhook acceptable, only the gateway's signature.
+    ("POST", "/v1/sms/twilio"): RouteCase(
+        fixed("/v1/sms/twilio", data={"MessageSid": "SM1", "From": W1_PHONE, "Body": "BALANCE"}),
+        [Row("anonymous", "-", 403), Row("W1", "-", 403), Row("operator", "-", 403)],
+    ),
+    ("POST", "/v1/sms/twilio/status"): RouteCase(
+        fixed("/v1/sms/twilio/status", data={"MessageSid": "SM1", "MessageStatus": "failed"}),
+        [Row("anonymous", "-", 403), Row("W1", "-", 403)],
+    ),
     # Both kinds of caller: members and administrators of the pool, nobody else.
     ("GET", "/v1/pools/{pool_id:uuid}"): RouteCase(
         with_pool("/v1/pools/{pool_id}"),

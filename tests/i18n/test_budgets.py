@@ -9,7 +9,7 @@ from click.testing import CliRunner
 
 from i18n import SUPPORTED_LANGUAGES, TEMPLATES
 from i18n.__main__ import main
-from i18n.checks import check_budgets, counts_per_form, worst_case
+from i18n.checks import check_budgets, counts_per_form, fits, worst_case
 from i18n.registry import POOL_NAME_MAX, WORST_POOL_NAME, count
 from i18n.sms import SmsText
 
@@ -18,7 +18,25 @@ from i18n.sms import SmsText
 @pytest.mark.parametrize("language", SUPPORTED_LANGUAGES)
 def test_worst_case_fits_the_budget(language: str, template: str) -> None:
     case = worst_case(TEMPLATES[template], language)
-    assert case.sms.segments <= case.sms.budget, case.sms.text
+    assert fits(case), case.sms.text
+
+
+@pytest.mark.parametrize("template", sorted(t for t in TEMPLATES if TEMPLATES[t].ussd))
+@pytest.mark.parametrize("language", SUPPORTED_LANGUAGES)
+def test_every_ussd_screen_fits_one_screen(language: str, template: str) -> None:
+    case = worst_case(TEMPLATES[template], language)
+    limit = 182 if case.sms.encoding == "GSM-7" else 80
+    assert case.sms.characters <= limit, case.sms.text
+
+
+def test_an_overlong_ussd_screen_is_reported() -> None:
+    from i18n.checks import WorstCase
+
+    screen = SmsText(text="x" * 183, encoding="GSM-7", segments=2, budget=1, characters=183)
+    problems = check_budgets([WorstCase("en", "ussd.menu", screen, {})])
+    assert len(problems) == 1 and "USSD screen of 183 characters" in problems[0]
+    fitting = SmsText(text="x" * 182, encoding="GSM-7", segments=2, budget=1, characters=182)
+    assert check_budgets([WorstCase("en", "ussd.menu", fitting, {})]) == []
 
 
 def test_worst_case_pool_name_is_as_long_as_the_schema_allows() -> None:
@@ -53,7 +71,7 @@ def test_render_all_worst_case_json() -> None:
     assert len(rows) == len(SUPPORTED_LANGUAGES) * len(TEMPLATES)
     assert {"locale", "template", "text", "encoding", "segments", "budget"} <= set(rows[0])
     assert {row["locale"] for row in rows} == set(SUPPORTED_LANGUAGES)
-    assert all(row["segments"] <= row["budget"] for row in rows)
+    assert all(row["segments"] <= row["budget"] or TEMPLATES[row["template"]].ussd for row in rows)
 
 
 def test_check_command_passes() -> None:

@@ -30,7 +30,18 @@ from i18n import (
 from i18n.catalogs import read_catalog
 from i18n.checks import check_catalog
 
-PACKAGES = ("core", "pools", "income", "notifications", "i18n", "runs", "banks", "api")
+PACKAGES = (
+    "core",
+    "pools",
+    "income",
+    "notifications",
+    "i18n",
+    "runs",
+    "banks",
+    "appeals",
+    "channels",
+    "api",
+)
 """Mutua's packages that can define errors (`actuarial/` raises no `MutuaError`)."""
 
 ROOT = Path(__file__).resolve().parents[2]
