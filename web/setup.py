@@ -17,6 +17,7 @@ from litestar.template.config import TemplateConfig
 
 from core.settings import Settings
 from web.admin_pages import ADMIN_HANDLERS
+from web.appeal_pages import APPEAL_HANDLERS
 from web.data_pages import DATA_HANDLERS
 from web.errors import PAGE_EXCEPTION_HANDLERS
 from web.headers import add_page_headers
@@ -52,6 +53,7 @@ def web_parts(settings: Settings) -> WebParts:
             *DATA_HANDLERS,
             *ADMIN_HANDLERS,
             *MEMBER_HANDLERS,
+            *APPEAL_HANDLERS,
         ],
         exception_handlers=PAGE_EXCEPTION_HANDLERS,
         include_in_schema=False,

@@ -70,7 +70,7 @@ class Tab:
         await self.live.deliver()
         sent = self.live.sms.last_to(phone)
         assert sent is not None, f"no SMS to {phone}"
-        match = re.search(r"\b(\d{6})\b", sent.body)
+        match = re.search(r"(?<!\d)(\d{6})(?!\d)", sent.body)
         assert match, sent.body
         return match.group(1)
 
