@@ -27,6 +27,7 @@ from api.openapi import ACCEPT_LANGUAGE, DOCS_PATH, refuse_unknown_docs_page
 from api.openapi_ui import PinnedSwaggerUI
 from api.problems import EXCEPTION_HANDLERS
 from api.responses import tidy
+from api.routes.appeal_review import AppealReviewController
 from api.routes.appeals import AdminAppealController, WorkerAppealController
 from api.routes.auth import AuthController
 from api.routes.banks import BankController, PlaidWebhookController
@@ -127,6 +128,7 @@ def create_app(
             RunController,
             IncomeController,
             BankController,
+            AppealReviewController,
             PlaidWebhookController,
             WorkerAppealController,
             AdminAppealController,
