@@ -18,7 +18,7 @@ from api.responses import IDEMPOTENT, JSON_BODY, NOT_FOUND, SIGNED_IN, Idempoten
 from api.run_tasks import start_run_in_background
 from api.security import SECURED
 from appeals import review as appeal_review
-from audit import Actor, record
+from audit import Actor
 from core.clock import utcnow
 from core.errors import InvalidPeriod
 from core.periods import Period
@@ -75,17 +75,7 @@ class RunController(Controller):
         target = pool.id
         actor = Actor.administrator(admin.id, admin.email, client_of(request))
         await db_session.rollback()  # the runner uses sessions of its own (SQLite: one writer)
-        run = await start_run_in_background(request.app, target, period)
-        record(
-            db_session,
-            actor,
-            "run.started",
-            pool_id=target,
-            target_kind="run",
-            target_id=run.id,
-            details={"period": str(period), "status": run.status},
-        )
-        await db_session.commit()
+        run = await start_run_in_background(request.app, target, period, actor)
         return runs_service.run_out(run)
 
     @get(
