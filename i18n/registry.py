@@ -309,6 +309,9 @@ PROBLEM_TITLES: dict[str, Message] = {
         msg("problem.decision-not-found", "The decision does not exist"),
         msg("problem.bank-link-off", "Bank linking is not available on this server"),
         msg("problem.appeal-not-found", "The appeal does not exist"),
+        msg("problem.proposal-not-found", "The proposal does not exist"),
+        msg("problem.vote-closed", "The vote on this proposal is closed"),
+        msg("problem.no-recommendation", "The last run recommended no rate change"),
         msg("problem.appeal-already-decided", "The appeal was already decided"),
         msg("problem.appeal-change-refused", "This decision cannot be changed that way"),
         msg("problem.appeal-window-closed", "The time to appeal this decision is over"),
@@ -501,6 +504,38 @@ _TEMPLATES: tuple[Template, ...] = (
         ),
         {"reference": text("D-9Z9Z9Z9Z"), "days": count(1, 30)},
         count="days",
+    ),
+    Template(
+        "vote.opened",
+        plural_msg(
+            "vote.opened",
+            "Your co-op proposes new rules ({reference}). See what they change on the web, then "
+            "text VOTE YES or VOTE NO within {days} day.",
+            "Your co-op proposes new rules ({reference}). See what they change on the web, then "
+            "text VOTE YES or VOTE NO within {days} days.",
+        ),
+        {"reference": text("P-ZZZZZ"), "days": count(1, 60)},
+        count="days",
+        budget=2,
+        ucs2_budget=3,
+    ),
+    Template(
+        "vote.accepted",
+        msg("vote.accepted", "The vote {reference} passed: the new rules apply from next month."),
+        {"reference": text("P-ZZZZZ")},
+        ucs2_budget=2,
+    ),
+    Template(
+        "vote.rejected",
+        msg("vote.rejected", "The vote {reference} did not pass: the rules stay as they are."),
+        {"reference": text("P-ZZZZZ")},
+        ucs2_budget=2,
+    ),
+    Template(
+        "vote.no_quorum",
+        msg("vote.no_quorum", "Too few members voted on {reference}: the rules stay as they are."),
+        {"reference": text("P-ZZZZZ")},
+        ucs2_budget=2,
     ),
     Template(
         "appeal.upheld",
