@@ -139,6 +139,10 @@ CHOICES: dict[str, dict[str, Message]] = {
         "reserve_short": msg("payout.reason", "reduced as the pool reserve is low"),
         "appeal_upheld": msg("payout.reason", "your appeal was upheld"),
     },
+    "vote.choice": {
+        "yes": msg("vote.choice", "YES"),
+        "no": msg("vote.choice", "NO"),
+    },
     "appeal.reason": {
         "rules_applied": msg("appeal.reason", "the pool's rules were applied correctly"),
         "income_as_reported": msg("appeal.reason", "it used the income you reported"),
@@ -194,6 +198,7 @@ class Command(StrEnum):
     START = "START"
     YES = "YES"
     NO = "NO"
+    VOTE = "VOTE"
 
 
 # Each catalog translates a keyword into its local words, comma-separated, the one the
@@ -211,6 +216,7 @@ KEYWORDS: dict[Command, Message] = {
     Command.START: msg("keyword", "START"),
     Command.YES: msg("keyword", "YES"),
     Command.NO: msg("keyword", "NO"),
+    Command.VOTE: msg("keyword", "VOTE"),
 }
 
 # The heading of each RFC 9457 problem the API answers with, by its `type` slug. The
@@ -709,6 +715,23 @@ _TEMPLATES: tuple[Template, ...] = (
         "sms.appeal_ask",
         msg("sms.appeal_ask", "Tell us why you disagree: text APPEAL and your reason."),
     ),
+    Template(
+        "sms.vote_counted",
+        msg(
+            "sms.vote_counted",
+            "Your vote {choice} on {reference} is counted. Text VOTE again to change it before "
+            "the vote closes.",
+        ),
+        {"choice": choice("vote.choice"), "reference": text("P-ZZZZZ")},
+        budget=1,
+        ucs2_budget=2,
+    ),
+    Template(
+        "sms.vote_ask",
+        msg("sms.vote_ask", "To vote on {reference}, text VOTE YES or VOTE NO."),
+        {"reference": text("P-ZZZZZ")},
+    ),
+    Template("sms.vote_none", msg("sms.vote_none", "There is no open vote in your pools now.")),
     Template(
         "sms.language_list",
         msg("sms.language_list", "Text LANG and a number: {languages}"),
