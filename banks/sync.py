@@ -13,11 +13,12 @@ in `removed`), and income is counted when it is posted.
 from __future__ import annotations
 
 import asyncio
+import hashlib
 import logging
 import uuid
 from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import date, timedelta
 from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
@@ -28,15 +29,19 @@ from banks.plaid_client import PlaidFailure, PlaidGateway, PlaidUnreachable, Syn
 from banks.recognition import Recognition, counterparty_key, recognise
 from core.clock import utcnow
 from core.errors import InvalidAmount
-from core.money import parse_amount
+from core.money import Money, parse_amount
 from core.sealing import Sealer
 from core.settings import Settings
+from i18n import choose_language
 from income import repository as income_repository
 from income.models import IncomeRecord
+from notifications.outbox import enqueue_sms
+from pools.models import Worker
 
 log = logging.getLogger(__name__)
 
 MUTATION = "TRANSACTIONS_SYNC_MUTATION_DURING_PAGINATION"
+ASK_RECENT_DAYS = 35
 RESTARTS = 3
 
 
@@ -232,6 +237,7 @@ async def _upsert(
     result.counts[recognition.classification] = result.counts.get(recognition.classification, 0) + 1
     if recognition.classification == "unreviewed":
         result.unreviewed += 1
+        await ask_about(session, deposit)
     await make_income(session, deposit)
     if deposit.income_record_id is not None:
         result.income_records += 1
@@ -355,3 +361,31 @@ def pool_sync_for(
         return counts
 
     return sync
+
+
+async def ask_about(session: AsyncSession, deposit: BankDeposit) -> None:
+    """Text the worker about a deposit nothing recognised, once per payer: their answer is
+    kept for every deposit from it (`DEPOSIT uber`, `DEPOSIT NO`, or the API). Only recent
+    deposits are texted about: a first sync's two years of history wait on the web and the
+    API instead of arriving as a burst of texts."""
+    if deposit.posted_on < utcnow().date() - timedelta(days=ASK_RECENT_DAYS):
+        return
+    worker = await session.get(Worker, deposit.worker_id)
+    if worker is None:
+        return
+    language = choose_language(
+        chosen=worker.language, accept_language=None, phone_e164=worker.phone_e164,
+        pool_default=None,
+    )  # fmt: skip
+    payer = hashlib.sha256(deposit.counterparty_key.encode()).hexdigest()[:16]
+    await enqueue_sms(
+        session, to=worker.phone_e164, template="bank.deposit_ask", language=language,
+        values={"amount": Money(deposit.amount_minor, deposit.currency),
+                "payer": payer_label(deposit.counterparty_key)},
+        dedup_key=f"bank-deposit-ask:{worker.id}:{payer}",
+    )  # fmt: skip
+
+
+def payer_label(counterparty_key: str) -> str:
+    """The payer as a text can show it: the folded key, cut to what the templates budget."""
+    return counterparty_key[:32].strip()

@@ -16,11 +16,16 @@ from datetime import datetime, timedelta
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from appeals import APPEAL_DAYS, file_appeal
+from banks import repository as bank_repository
+from banks.service import decide_deposit
+from banks.sync import payer_label
 from channels import income_flow, money_views, repository
+from channels.income_flow import PLATFORM_NAMES
 from channels.numbers import parse_choice
 from channels.replies import Reply, clean_inbound, say, say_problem, silent
 from channels.words import Read, language_of_word, opt_out_word, read
 from core.errors import ValidationFailed
+from core.money import Money
 from core.ratelimit import Limit, counter_key, hit
 from i18n import (
     SUPPORTED_LANGUAGES,
@@ -31,6 +36,8 @@ from i18n import (
 )
 from i18n.languages import choose_language, language_for_phone
 from i18n.registry import LANGUAGE_LIST, WORST_JOIN_CODE
+from income.errors import UnknownPlatform
+from income.platforms import parse_platform
 from pools import repository as pools_repository
 from pools.errors import JoinCodeNotFound, MembershipSuspended
 from pools.models import Pool, Worker
@@ -180,6 +187,8 @@ async def converse(session: AsyncSession, phone: str, body: str, context: Contex
         return await _appeal(session, worker, found.argument, language)
     if found.command is Command.VOTE:
         return await _vote(session, worker, found.argument, language)
+    if found.command is Command.DEPOSIT:
+        return await _deposit(session, worker, found.argument, language)
     return say("unknown", "sms.unknown_command", language)  # YES or NO out of context
 
 
@@ -271,3 +280,28 @@ async def _vote(session: AsyncSession, worker: Worker, argument: str, language: 
     except (votes_service.VoteClosed, votes_service.ProposalNotFound):
         return say("VOTE", "sms.vote_none", language)
     return say("VOTE", "sms.vote_counted", language, choice=choice, reference=proposal.reference)
+
+
+async def _deposit(session: AsyncSession, worker: Worker, argument: str, language: str) -> Reply:
+    """`DEPOSIT uber` / `DEPOSIT NO`: the answer about the newest deposit nothing recognised,
+    kept for its payer (the same `decide_deposit` as the API)."""
+    waiting = await bank_repository.deposits_page(session, worker.id, "unreviewed", None, 1)
+    if not waiting:
+        return say("DEPOSIT", "sms.deposit_none", language)
+    deposit = waiting[0]
+    payer = payer_label(deposit.counterparty_key)
+    answer = match_keyword(argument, language)
+    if answer is not None and answer.command is Command.NO:
+        await decide_deposit(session, worker.id, deposit.id, None)
+        return say("DEPOSIT", "sms.deposit_not_income", language, payer=payer)
+    try:
+        platform = parse_platform(argument.split()[0] if argument.split() else "")
+    except UnknownPlatform:
+        return say(
+            "DEPOSIT", "bank.deposit_ask", language,
+            amount=Money(deposit.amount_minor, deposit.currency), payer=payer,
+        )  # fmt: skip
+    await decide_deposit(session, worker.id, deposit.id, platform)
+    return say(
+        "DEPOSIT", "sms.deposit_income", language, payer=payer, platform=PLATFORM_NAMES[platform]
+    )

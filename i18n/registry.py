@@ -199,6 +199,7 @@ class Command(StrEnum):
     YES = "YES"
     NO = "NO"
     VOTE = "VOTE"
+    DEPOSIT = "DEPOSIT"
 
 
 # Each catalog translates a keyword into its local words, comma-separated, the one the
@@ -217,6 +218,7 @@ KEYWORDS: dict[Command, Message] = {
     Command.YES: msg("keyword", "YES"),
     Command.NO: msg("keyword", "NO"),
     Command.VOTE: msg("keyword", "VOTE"),
+    Command.DEPOSIT: msg("keyword", "DEPOSIT"),
 }
 
 # The heading of each RFC 9457 problem the API answers with, by its `type` slug. The
@@ -730,6 +732,35 @@ _TEMPLATES: tuple[Template, ...] = (
         "sms.vote_ask",
         msg("sms.vote_ask", "To vote on {reference}, text VOTE YES or VOTE NO."),
         {"reference": text("P-ZZZZZ")},
+    ),
+    Template(
+        "bank.deposit_ask",
+        msg(
+            "bank.deposit_ask",
+            "{amount} came in from {payer}. Was it pay from a platform? Reply DEPOSIT and its "
+            "name (DEPOSIT uber), or DEPOSIT NO.",
+        ),
+        {"amount": money(), "payer": text("ZELLE FROM MARIA GUADALUPE LOPEZ")},
+        budget=2,
+        ucs2_budget=3,
+    ),
+    Template(
+        "sms.deposit_income",
+        msg("sms.deposit_income", "Thanks: money from {payer} now counts as {platform} income."),
+        {"payer": text("ZELLE FROM MARIA GUADALUPE LOPEZ"), "platform": text("TaskRabbit")},
+        budget=1,
+        ucs2_budget=2,
+    ),
+    Template(
+        "sms.deposit_not_income",
+        msg("sms.deposit_not_income", "Thanks: money from {payer} is not counted as income."),
+        {"payer": text("ZELLE FROM MARIA GUADALUPE LOPEZ")},
+        budget=1,
+        ucs2_budget=2,
+    ),
+    Template(
+        "sms.deposit_none",
+        msg("sms.deposit_none", "No deposit from your bank is waiting for an answer."),
     ),
     Template("sms.vote_none", msg("sms.vote_none", "There is no open vote in your pools now.")),
     Template(
