@@ -144,6 +144,8 @@ PAGE_TEXTS: dict[str, Message] = {
             "Download everything Mutua keeps about you: profile, memberships, income, "
             "ledger and texts.",
         ),
+        msg("page.data.profile", "Your details"),
+        msg("page.data.saved", "Your details are saved."),
         msg("page.data.json", "Download as JSON"),
         msg("page.data.csv", "Download as CSV"),
         # Administrators

@@ -74,6 +74,7 @@ ROUTES: dict[tuple[str, str], list[Row]] = {
     ("POST", "/join"): [Row("anonymous", 303), Row("admin", 403)],
     ("POST", "/me/income"): [Row("anonymous", 303), Row("admin", 403)],
     ("POST", "/me/income/csv"): [Row("anonymous", 303), Row("admin", 403)],
+    ("POST", "/me/data"): [Row("anonymous", 303), Row("admin", 403)],
     ("POST", "/me/decisions/{decision_id:uuid}/appeal"): [
         Row("anonymous", 303),
         Row("admin", 403),

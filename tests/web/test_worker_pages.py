@@ -257,3 +257,21 @@ async def test_an_administrator_changes_an_appealed_amount(site: Site) -> None:
     await site.sign_in_worker(demo.phones[3])
     after = await site.page("/me/decisions")
     assert "$1.00" in after.get_text(), "the corrected decision is listed"
+
+
+async def test_a_worker_changes_their_name_and_language(site: Site) -> None:
+    await make_pool(site)
+    await site.sign_in_worker(PHONE)
+    response = await site.submit("/me/data", "/me/data", {"name": "Rosa", "language": "pt-BR"})
+    soup = parse(response)
+    assert response.status_code == 200 and soup.html is not None and soup.html["lang"] == "pt-BR"
+    notice = soup.find(class_="notice")
+    assert notice is not None and notice.get_text() == page_text("data.saved", "pt-BR")
+    async with site.db() as session:
+        worker = await session.scalar(select(Worker).where(Worker.phone_e164 == PHONE))
+        assert worker is not None and (worker.name, worker.language) == ("Rosa", "pt-BR")
+    await dispatch_pending(site.db, site.sms)
+    confirmation = site.sms.last_to(PHONE)
+    assert confirmation is not None and confirmation.template == "account.language_changed"
+    bad = await site.submit("/me/data", "/me/data", {"name": "x" * 300, "language": "pt-BR"})
+    assert bad.status_code == 422 and parse(bad).find(class_="error") is not None
