@@ -28,6 +28,7 @@ from api.openapi import ACCEPT_LANGUAGE, DOCS_PATH, refuse_unknown_docs_page
 from api.openapi_ui import PinnedSwaggerUI
 from api.problems import EXCEPTION_HANDLERS
 from api.responses import tidy
+from api.routes.africastalking import AfricasTalkingController
 from api.routes.appeal_review import AppealReviewController
 from api.routes.appeals import AdminAppealController, WorkerAppealController
 from api.routes.auth import AuthController
@@ -40,6 +41,7 @@ from api.routes.pools import AdminPoolController, PoolController
 from api.routes.runs import RunController
 from api.routes.sms import TwilioController
 from api.routes.system import health, ready
+from api.routes.votes import AdminVoteController, WorkerVoteController
 from api.run_tasks import stop_runs
 from api.security import SCHEMES
 from api.security_headers import add_security_headers
@@ -59,7 +61,7 @@ def create_app(
     run_scheduler: bool = False,
 ) -> Litestar:
     settings = settings or Settings.from_env()
-    provider = sms_provider or provider_from_setting(settings.sms_provider)
+    provider = sms_provider or provider_from_setting(settings.sms_provider, settings)
 
     @asynccontextmanager
     async def lifespan(app: Litestar) -> AsyncIterator[None]:
@@ -72,6 +74,10 @@ def create_app(
         app.state.run_tasks = set()
         if run_outbox_worker:
             await worker.start()
+        if run_outbox_worker:
+            from votes.service import close_forever
+
+            app.state.run_tasks.add(asyncio.create_task(close_forever(app.state.session_factory)))
         bank_link: BankLink = app.state.bank_link
         if run_outbox_worker and bank_link.gateway is not None and bank_link.sealer is not None:
             from banks.sync import drain_forever
@@ -130,10 +136,13 @@ def create_app(
             IncomeController,
             BankController,
             AppealReviewController,
+            AdminVoteController,
+            WorkerVoteController,
             PlaidWebhookController,
             WorkerAppealController,
             AdminAppealController,
             TwilioController,
+            AfricasTalkingController,
         ],
         lifespan=[lifespan],
         dependencies={

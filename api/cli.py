@@ -115,7 +115,7 @@ def last_code(ctx: click.Context, phone: str, wait: float) -> None:
     from notifications.providers import FileSmsProvider, provider_from_setting
 
     settings = _settings(ctx)
-    provider = provider_from_setting(settings.sms_provider)
+    provider = provider_from_setting(settings.sms_provider, settings)
     if not isinstance(provider, FileSmsProvider):
         raise click.ClickException(
             f"texts go to {settings.sms_provider!r}, not to a file this command can read; "
@@ -236,6 +236,8 @@ def _where_texts_go(setting: str, phone: str = "PHONE") -> str:
     """Where the demo's texts (sign-in codes included) can be read, in words."""
     from notifications.providers import FileSmsProvider, MemorySmsProvider, provider_from_setting
 
+    if setting.strip() in ("twilio", "africastalking"):
+        return f"Texts are sent through {setting.strip()}"
     provider = provider_from_setting(setting)
     if isinstance(provider, FileSmsProvider):
         return (
@@ -436,6 +438,15 @@ def income_export(ctx: click.Context, pool_id: uuid.UUID, out: TextIO) -> None:
 
 
 main.add_command(plaid_group)
+
+
+def _add_subcommands() -> None:
+    from api.sms_command import sms_group
+
+    main.add_command(sms_group)
+
+
+_add_subcommands()
 
 if __name__ == "__main__":  # pragma: no cover
     main()

@@ -24,3 +24,9 @@ async def appeals_page(
     if after is not None:
         query = query.where(Appeal.id > after)
     return list(await session.scalars(query.order_by(Appeal.id).limit(limit)))
+
+
+async def appeals_of_worker(session: AsyncSession, worker_id: uuid.UUID) -> Sequence[Appeal]:
+    """Every appeal the worker filed, oldest first (for the export of their data)."""
+    query = select(Appeal).where(Appeal.worker_id == worker_id).order_by(Appeal.id)
+    return list(await session.scalars(query))

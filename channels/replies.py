@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Mapping
 from dataclasses import dataclass
 
 from i18n import problem_title, render_sms, sms_safe
@@ -20,10 +21,13 @@ class Reply:
     template: str | None = None
     text: str | None = None
     """None: no reply at all (a stopped phone, a phone over its limit)."""
+    language: str | None = None
+    values: Mapping[str, Value] | None = None
+    """What the text was rendered from, for a gateway that sends replies through the outbox."""
 
 
 def say(command: str, template: str, language: str, **values: Value) -> Reply:
-    return Reply(command, template, render_sms(template, language, **values).text)
+    return Reply(command, template, render_sms(template, language, **values).text, language, values)
 
 
 def say_problem(command: str, slug: str, language: str) -> Reply:

@@ -2,9 +2,11 @@
 
 Message lifecycle (`outbox_messages.status`):
 
-    queued --send ok--> sent --gateway callback--> delivered
+    queued --send ok--> sent --delivery receipt--> delivered | undelivered | failed
        |  \\--temporary failure, attempts left--> queued (next_attempt_at pushed back)
        \\--permanent failure / attempts used up / opted out / expired--> failed
+
+(receipts: `notifications/receipts.py`; a failure keeps the gateway's `error_code`)
 
 Each message is handled in three short steps, each its own transaction:
 
@@ -41,7 +43,14 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from core.clock import utcnow
 from core.logs import loggable
 from notifications import repository
-from notifications.providers import OutgoingSms, PermanentFailure, SmsProvider, TemporaryFailure
+from notifications.outbox import SENT_WHEN_STOPPED
+from notifications.providers import (
+    OutgoingSms,
+    PermanentFailure,
+    RecipientOptedOut,
+    SmsProvider,
+    TemporaryFailure,
+)
 
 log = logging.getLogger(__name__)
 
@@ -118,7 +127,9 @@ async def _claim(
             return _DROPPED
         # Checked here, right before the send, and not only at enqueue: a STOP that arrived
         # while the message waited must still be honoured.
-        if await repository.is_suppressed(session, message.recipient):
+        if message.template not in SENT_WHEN_STOPPED and await repository.is_suppressed(
+            session, message.recipient
+        ):
             await repository.mark_failed(session, message.id, "suppressed")
             return _DROPPED
         message.attempts += 1
@@ -143,12 +154,14 @@ async def _send_and_record(
     now: datetime | None,
 ) -> str:
     """Send one claimed message and store the outcome: 'sent', 'retried' or 'failed'."""
-    outcome, provider_id = "", ""
+    outcome, provider_id, code, opted_out = "", "", None, False
     try:
         provider_id = await provider.send(claim.sms)
     except PermanentFailure as exc:
-        outcome, error = "failed", f"permanent: {exc}"
+        outcome, error, code = "failed", f"permanent: {exc}", exc.code
+        opted_out = isinstance(exc, RecipientOptedOut)
     except Exception as exc:
+        code = getattr(exc, "code", None)
         if not isinstance(exc, TemporaryFailure):
             # An adapter bug or an unwrapped network error: retry it like a temporary
             # failure, so one bad message cannot stop the loop, and make it loud.
@@ -169,7 +182,9 @@ async def _send_and_record(
             next_at = at + retry_delay(claim.attempts)
             await repository.mark_retry(session, claim.message_id, error, next_at)
         else:
-            await repository.mark_failed(session, claim.message_id, error)
+            await repository.mark_failed(session, claim.message_id, error, code)
+        if opted_out:
+            await repository.mark_phone_stopped(session, claim.sms.to)
     if outcome != "sent":
         log.warning("SMS %s (attempt %d) %s: %s", claim.message_id, claim.attempts, outcome, error)
     return outcome

@@ -36,6 +36,10 @@ from notifications.repository import (
 
 log = logging.getLogger(__name__)
 
+SENT_WHEN_STOPPED = frozenset({"sms.stopped"})
+"""The one message a stopped phone still gets: the confirmation of its STOP. A gateway that
+cannot answer inline (Africa's Talking) sends it through the outbox after the flag is set."""
+
 DEDUP_KEY_MAX = 200
 """Width of `outbox_messages.dedup_key`."""
 
@@ -72,7 +76,7 @@ async def enqueue_sms(
     any status: a re-run of the monthly run, or a retried request, must not text twice.
     """
     _check_arguments(to, dedup_key)
-    if await is_suppressed(session, to):
+    if template not in SENT_WHEN_STOPPED and await is_suppressed(session, to):
         log.info("not queueing %s to an opted-out phone", template)
         return None
     if dedup_key is not None and await dedup_key_exists(session, dedup_key):

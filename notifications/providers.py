@@ -1,17 +1,16 @@
 """SMS gateways behind one small protocol, one adapter per gateway.
 
-The dispatcher knows only `SmsProvider.send` and the two failure kinds, so adding a gateway
-(a Twilio-compatible HTTP one is next) is one class here and one branch in
-`provider_from_setting`, and nothing in the outbox changes. Every adapter tells a failure
+The dispatcher knows only `SmsProvider.send` and the two failure kinds, so a gateway is one
+adapter module (`notifications/twilio.py`, `notifications/africastalking.py`) and one branch
+in `notifications/gateways.py`, and nothing in the outbox changes. Every adapter tells a failure
 worth retrying (`TemporaryFailure`: timeouts, 5xx, rate limits) from one that never will
 succeed (`PermanentFailure`: an invalid number, a blocked recipient), because retrying the
 second only spends money and annoys nobody but the gateway.
 
-For the Twilio-compatible adapter: HTTP 429 (Twilio error 20429) and 5xx or a timeout are
-temporary; a 400 naming the recipient is permanent, notably 21211 (invalid `To`), 21610
-(the recipient texted STOP to that sender), 21612 (unroutable), 21614 (not SMS-capable) and
-21635 (landline). Credentials and the sender number belong in its constructor, read from
-settings, so `provider_from_setting` stays the only place that parses the setting.
+Each adapter documents its gateway's codes; a failure carries the gateway's `code`, which
+the outbox keeps, and `RecipientOptedOut` (Twilio 21610, Africa's Talking 406) also stops
+texts to the phone. Credentials and the sender belong in the adapter's constructor, read
+from settings, so `provider_from_setting` stays the only place that parses the setting.
 """
 
 from __future__ import annotations
@@ -27,6 +26,7 @@ from pathlib import Path
 from typing import Protocol, runtime_checkable
 
 from core.clock import utcnow
+from core.settings import Settings
 
 try:  # POSIX: also keeps two processes (web and monthly run) from interleaving lines.
     import fcntl
@@ -35,7 +35,13 @@ except ImportError:  # pragma: no cover - Windows development machines
 
 
 class ProviderError(Exception):
-    """A gateway did not accept a message; subclasses say whether trying again can help."""
+    """A gateway did not accept a message; subclasses say whether trying again can help.
+
+    `code` is the gateway's own error code (Twilio `21211`), kept on the outbox row."""
+
+    def __init__(self, message: str, code: str | None = None) -> None:
+        super().__init__(message)
+        self.code = code
 
 
 class TemporaryFailure(ProviderError):
@@ -44,6 +50,10 @@ class TemporaryFailure(ProviderError):
 
 class PermanentFailure(ProviderError):
     """Will fail again however often it is tried: bad number, blocked or unreachable handset."""
+
+
+class RecipientOptedOut(PermanentFailure):
+    """The gateway says the recipient opted out (Twilio 21610): honoured as their STOP."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -185,8 +195,9 @@ class MemorySmsProvider:
         self._failures.clear()
 
 
-def provider_from_setting(setting: str) -> SmsProvider:
-    """The provider `MUTUA_SMS_PROVIDER` names: `file:PATH` or `memory`.
+def provider_from_setting(setting: str, settings: Settings | None = None) -> SmsProvider:
+    """The provider `MUTUA_SMS_PROVIDER` names: `file:PATH`, `memory`, `twilio` or
+    `africastalking` (the gateways take their credentials from `settings`).
 
     A typo here would otherwise silently drop every sign-in code, so anything unrecognised is
     an error at start-up rather than at the first send.
@@ -195,11 +206,17 @@ def provider_from_setting(setting: str) -> SmsProvider:
     scheme, separator, rest = value.partition(":")
     if value == "memory":
         return MemorySmsProvider()
+    if value in ("twilio", "africastalking"):
+        if settings is None:
+            raise ValueError(f"MUTUA_SMS_PROVIDER={value} needs the gateway's settings")
+        from notifications.gateways import gateway_provider
+
+        return gateway_provider(value, settings)
     if scheme == "file" and separator:
         if not rest.strip():
             raise ValueError("MUTUA_SMS_PROVIDER=file:PATH needs a path, e.g. file:var/sms.jsonl")
         return FileSmsProvider(Path(rest.strip()))
     raise ValueError(
         f"MUTUA_SMS_PROVIDER={setting!r} is not a known SMS provider; "
-        "use file:PATH (one JSON line per message) or memory (tests)"
+        "use file:PATH (one JSON line per message), memory (tests), twilio or africastalking"
     )

@@ -87,11 +87,18 @@ async def mark_retry(
     )
 
 
-async def mark_failed(session: AsyncSession, message_id: uuid.UUID, error: str) -> None:
+async def mark_failed(
+    session: AsyncSession, message_id: uuid.UUID, error: str, error_code: str | None = None
+) -> None:
     await session.execute(
         update(OutboxMessage)
         .where(OutboxMessage.id == message_id)
-        .values(status="failed", body=_body_after_delivery(), last_error=error[:LAST_ERROR_MAX])
+        .values(
+            status="failed",
+            body=_body_after_delivery(),
+            last_error=error[:LAST_ERROR_MAX],
+            error_code=(error_code or "")[:16] or None,
+        )
     )
 
 

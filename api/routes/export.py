@@ -21,11 +21,13 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from api.deps import CurrentWorker, DbSession, provide_worker
 from api.responses import SIGNED_IN, problems
+from api.routes.appeals import AppealOut, appeal_out
 from api.routes.income import record_out
 from api.routes.me import account_out, transfer_out
 from api.routes.pools import membership_out
 from api.schemas import AccountOut, IncomeRecordOut, MembershipOut, TransferOut
 from api.security import SECURED
+from appeals.repository import appeals_of_worker
 from core.clock import utcnow
 from i18n import DEFAULT_LANGUAGE
 from income import service as income
@@ -76,6 +78,7 @@ class ExportOut(msgspec.Struct, kw_only=True):
     decisions: list[DecisionOut]
     """Every money decision about the worker, with its inputs, factors and model."""
     messages: list[ExportedMessage]
+    appeals: list[AppealOut]
 
 
 async def export_document(db_session: AsyncSession, worker: Worker) -> ExportOut:
@@ -124,6 +127,7 @@ async def export_document(db_session: AsyncSession, worker: Worker) -> ExportOut
             )
             for message in await messages_to(db_session, worker.phone_e164)
         ],
+        appeals=[appeal_out(a) for a in await appeals_of_worker(db_session, worker.id)],
     )
     return document
 
@@ -142,7 +146,7 @@ class ExportController(Controller):
     async def export(self, worker: CurrentWorker, db_session: DbSession) -> Response[ExportOut]:
         """A download (`Content-Disposition: attachment`) of the worker's profile,
         memberships, income records, ledger accounts with their full history, and the texts
-        sent to their phone (sign-in codes redacted)."""
+        sent to their phone (sign-in codes redacted), and their appeals."""
         document = await export_document(db_session, worker)
         filename = f"mutua-data-{document.exported_at.date().isoformat()}.json"
         return Response(

@@ -38,6 +38,7 @@ async def test_the_export_holds_the_workers_records_and_only_theirs(api: Api) ->
     assert [t["amount_minor"] for t in data["ledger"]["transfers"]] == [6_000]
     texts = {m["template"]: m for m in data["messages"]}
     assert set(texts) == {"auth.sign_in_code", "pool.welcome"}
+    assert data["appeals"] == []
     assert texts["auth.sign_in_code"]["body"] == "[redacted]"
     assert "Bay Riders" in texts["pool.welcome"]["body"]
     assert OTHER not in response.text

@@ -149,3 +149,18 @@ async def sms(database_url: str) -> AsyncIterator[SmsApi]:
             yield SmsApi(client=client, sms=provider, db=db)
     finally:
         await engine.dispose()
+
+
+AT_TOKEN = "at-callback-token-for-the-tests"
+
+
+@pytest.fixture
+async def at(database_url: str) -> AsyncIterator[SmsApi]:
+    """The app with Africa's Talking's callback token set (USSD, inbound texts, reports)."""
+    provider = MemorySmsProvider()
+    settings = twilio_settings(database_url, africastalking_callback_token=AT_TOKEN)
+    app = create_app(settings, sms_provider=provider, run_outbox_worker=False)
+    engine = create_engine(database_url)
+    async with AsyncTestClient(app=app) as client:
+        yield SmsApi(client=client, sms=provider, db=session_factory(engine))
+    await engine.dispose()

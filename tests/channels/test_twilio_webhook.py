@@ -165,3 +165,50 @@ async def test_replies_are_twiml_and_escaped(sms: SmsApi) -> None:
     assert message_of(stopped.text) is not None
     silent = await sms.webhook("+14155550195", "HELP")
     assert silent.text == '<?xml version="1.0" encoding="UTF-8"?><Response/>'
+
+
+async def test_the_same_message_twice_at_once_has_one_effect(database_url: str) -> None:
+    import asyncio
+
+    import httpx
+
+    from api.app import create_app
+    from core.db import create_engine, session_factory
+    from fakes.server import running
+    from income.models import IncomeRecord
+    from tests.channels.conftest import twilio_settings
+
+    app = create_app(twilio_settings(database_url), run_outbox_worker=False)
+    phone = "+14155550196"
+    with running(app) as base:
+        async with httpx.AsyncClient(base_url=base, timeout=30) as client:
+
+            async def text(body: str, sid: str | None = None) -> httpx.Response:
+                form = _form(From=phone, Body=body, MessageSid=sid or new_sid())
+                return await client.post(
+                    "/v1/sms/twilio", data=form, headers=signed(INBOUND_URL, form)
+                )
+
+            engine = create_engine(database_url)
+            sessions = session_factory(engine)
+            from pools.admins import create_admin
+            from pools.service import create_pool
+
+            async with sessions() as session:
+                owner = await create_admin(session, "race@example.org", "a long passphrase here")
+                pool = await create_pool(session, owner.id, name="Race Co-op", currency="USD")
+                await session.commit()
+            await text(f"JOIN {pool.join_code}")
+            await text("INCOME 77 uber 1")
+            sid = "SM" + "b" * 32
+            first, second = await asyncio.gather(text("YES", sid), text("YES", sid))
+    assert first.status_code == second.status_code == 200
+    assert message_of(first.text) == message_of(second.text)
+    assert (message_of(first.text) or "").startswith("Saved: Uber $77.00")
+    async with sessions() as session:
+        records = list(await session.scalars(select(IncomeRecord)))
+        logged = await session.scalar(
+            select(func.count()).select_from(InboundMessage).where(InboundMessage.message_id == sid)
+        )
+    await engine.dispose()
+    assert len(records) == 1 and logged == 1
