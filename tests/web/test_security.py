@@ -92,3 +92,12 @@ async def test_an_unknown_page_is_a_page_and_an_unknown_api_route_a_problem(site
     api = await site.client.get("/v1/no-such-route")
     assert api.status_code == 404
     assert api.headers["content-type"].startswith("application/problem+json")
+
+
+async def test_a_page_ignores_query_parameters_it_does_not_take(site: Site) -> None:
+    page = await site.client.get("/signin", params={"utm_source": "flyer"})
+    assert page.status_code == 200, "a link from a flyer or a chat app still opens"
+    control = await site.client.get("/signin", params={"utm_source": "a\x00b"})
+    assert control.status_code == 422, "control characters are still refused"
+    api = await site.client.get("/v1/me", params={"utm_source": "flyer"})
+    assert api.status_code == 422, "the API keeps refusing what it does not take"
