@@ -15,6 +15,7 @@ from typing import Any, cast
 from litestar import Litestar, Request
 from litestar.datastructures import State
 from litestar.di import Provide
+from litestar.exceptions import HTTPException
 from litestar.middleware import DefineMiddleware
 from litestar.openapi import OpenAPIConfig
 from litestar.openapi.spec import Components
@@ -49,7 +50,7 @@ from core.db import create_engine, session_factory
 from core.settings import Settings
 from notifications.dispatcher import OutboxWorker
 from notifications.providers import SmsProvider, provider_from_setting
-from web import web_parts
+from web import pages_first, web_parts
 
 
 def create_app(
@@ -153,7 +154,10 @@ def create_app(
         csrf_config=pages.csrf_config,
         template_config=pages.template_config,
         plugins=pages.plugins,
-        exception_handlers=EXCEPTION_HANDLERS,
+        exception_handlers={
+            **EXCEPTION_HANDLERS,
+            HTTPException: pages_first(EXCEPTION_HANDLERS[HTTPException]),
+        },
         before_request=before_request,
         after_response=kick_outbox,
         before_send=[add_security_headers, *pages.before_send],

@@ -112,10 +112,13 @@ def _query_names(request: Request[Any, Any, Any]) -> frozenset[str]:
 async def check_request(request: Request[Any, Any, Any]) -> None:
     """Litestar `before_request` hook: the checks above, then the strict JSON read."""
     known = _query_names(request)
+    # A page opened from a link may carry parameters nobody chose (utm_source, fbclid): the
+    # web pages read only the ones they take and ignore the rest.
+    lenient = request.route_handler.opt.get("unknown_query") == "ignore"
     for name, value in request.query_params.multi_items():
         _refuse_control(name, name)
         _refuse_control(value, name)
-        if name not in known:
+        if name not in known and not lenient:
             raise ValidationFailed(
                 f"{name!r} is not a query parameter of this route",
                 errors=[{"message": "unknown query parameter", "key": name, "source": "query"}],

@@ -144,6 +144,8 @@ PAGE_TEXTS: dict[str, Message] = {
             "Download everything Mutua keeps about you: profile, memberships, income, "
             "ledger and texts.",
         ),
+        msg("page.data.profile", "Your details"),
+        msg("page.data.saved", "Your details are saved."),
         msg("page.data.json", "Download as JSON"),
         msg("page.data.csv", "Download as CSV"),
         # Administrators
@@ -213,6 +215,12 @@ PAGE_TEXTS: dict[str, Message] = {
         msg("page.appeals.factors", "What the decision was based on"),
         msg("page.appeals.deadline", "Answer by {day}"),
         msg("page.appeals.none", "No open appeals."),
+        msg("page.appeals.uphold", "Uphold the decision"),
+        msg("page.appeals.why_stands", "Why it stands"),
+        msg("page.appeals.change", "Change the amount"),
+        msg("page.appeals.new_amount", "New amount ({currency})"),
+        msg("page.appeals.note", "Note for the record"),
+        msg("page.appeals.decided", "Appeal {reference} is decided."),
         msg("page.member.title", "Member"),
         msg("page.member.income", "Income by month"),
         msg("page.member.decisions", "Decisions"),

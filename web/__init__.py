@@ -11,6 +11,7 @@ server (`web.charts`) beside a table that says the same in text. `api.app.create
 mounts what `web_parts(settings)` returns.
 """
 
+from web.errors import pages_first
 from web.setup import WebParts, web_parts
 
-__all__ = ["WebParts", "web_parts"]
+__all__ = ["WebParts", "pages_first", "web_parts"]

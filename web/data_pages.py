@@ -16,7 +16,7 @@ from collections.abc import Iterator
 from typing import Annotated, Any
 
 import msgspec
-from litestar import Request, Response, get
+from litestar import Request, Response, get, post
 from litestar.params import Parameter
 from litestar.response import Template
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -24,9 +24,13 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from api.routes.export import export_document
 from appeals import repository as appeals_repository
 from appeals.models import Appeal
+from core.errors import MutuaError
+from i18n import normalize_language
+from pools.profile import update_profile
 from runs import service as runs_service
-from web.session import DbSession, current_worker
-from web.view import page, page_language
+from web.forms import form_of, problem_text
+from web.session import DbSession, current_worker, remember
+from web.view import Texts, page, page_language
 
 DECISIONS_PER_PAGE = 20
 
@@ -78,8 +82,43 @@ async def decisions(
 
 @get("/me/data")
 async def data_page(request: Request[Any, Any, Any], db_session: DbSession) -> Template:
-    await current_worker(request, db_session)
-    return page(request, "worker/data.html")
+    worker = await current_worker(request, db_session)
+    return page(request, "worker/data.html", worker=worker)
+
+
+@post("/me/data", status_code=200)
+async def save_profile(request: Request[Any, Any, Any], db_session: DbSession) -> Template:
+    """Name and language, as `PATCH /v1/me` sets them; a new language is confirmed by SMS."""
+    worker = await current_worker(request, db_session)
+    form = await form_of(request)
+    language = page_language(request)
+    try:
+        chosen = normalize_language(form.get("language") or language)
+        await update_profile(
+            db_session,
+            worker,
+            name=form.get("name") or None,
+            language=chosen if chosen != worker.language else None,
+        )
+        await db_session.commit()
+    except MutuaError as error:
+        await db_session.rollback()
+        worker = await current_worker(request, db_session)
+        return page(
+            request,
+            "worker/data.html",
+            status_code=error.status,
+            worker=worker,
+            error=problem_text(error, language),
+        )
+    remember(request, lang=chosen)
+    return page(
+        request,
+        "worker/data.html",
+        language=chosen,
+        worker=worker,
+        notice=Texts(chosen)("data.saved"),
+    )
 
 
 def _attachment(name: str) -> dict[str, str]:
@@ -134,4 +173,4 @@ async def data_csv(request: Request[Any, Any, Any], db_session: DbSession) -> Re
     )
 
 
-DATA_HANDLERS = [decisions, data_page, data_json, data_csv]
+DATA_HANDLERS = [decisions, data_page, save_profile, data_json, data_csv]

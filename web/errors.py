@@ -15,6 +15,7 @@ from litestar.exceptions import NotFoundException as LitestarNotFound
 from litestar.response import Redirect
 
 from core.errors import Forbidden, MutuaError, NotFound
+from web.headers import API_PATH
 from web.session import SignInRequired
 from web.view import Texts, page, page_language
 
@@ -45,6 +46,21 @@ def http_error(request: Request[Any, Any, Any], exc: HTTPException) -> Response[
     if isinstance(exc, PermissionDeniedException | NotAuthorizedException):
         return _error_page(request, "error.forbidden", 403)
     return _error_page(request, "error.other", exc.status_code)
+
+
+def pages_first(api_handler: Any) -> Any:
+    """An app-wide HTTP error handler: a page for what a browser asked outside the JSON API
+    (an unknown address, a refused CSRF token), the API's problem document otherwise.
+
+    The CSRF check and the router's 404 come before any page route, so the pages' own
+    handlers never see them."""
+
+    def handler(request: Request[Any, Any, Any], exc: HTTPException) -> Response[Any]:
+        if API_PATH.match(request.url.path) or request.url.path.startswith("/static/"):
+            return api_handler(request, exc)  # type: ignore[no-any-return]
+        return http_error(request, exc)
+
+    return handler
 
 
 PAGE_EXCEPTION_HANDLERS: dict[int | type[Exception], Any] = {

@@ -17,12 +17,13 @@ CONTENT_SECURITY_POLICY = (
     "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
     "connect-src 'self'; form-action 'self'; frame-ancestors 'none'; base-uri 'none'"
 )
-_API = re.compile(r"^/(v1/|health|ready|schema)")
+API_PATH = re.compile(r"^/(v1/|health|ready|schema)")
+"""Paths of the JSON API and its documents, which keep their own headers and errors."""
 
 
 async def add_page_headers(message: Any, scope: Any) -> None:
     """Litestar `before_send` hook: every response outside the JSON API."""
-    if message["type"] != "http.response.start" or _API.match(str(scope.get("path", ""))):
+    if message["type"] != "http.response.start" or API_PATH.match(str(scope.get("path", ""))):
         return
     headers = MutableScopeHeaders.from_message(message)
     headers["Content-Security-Policy"] = CONTENT_SECURITY_POLICY

@@ -57,7 +57,7 @@ def web_parts(settings: Settings) -> WebParts:
         ],
         exception_handlers=PAGE_EXCEPTION_HANDLERS,
         include_in_schema=False,
-        opt={"idempotency": False},
+        opt={"idempotency": False, "unknown_query": "ignore"},
     )
     static = create_static_files_router(
         path="/static",

@@ -10,6 +10,7 @@ from typing import Any
 
 from litestar import Request, get, post
 from litestar.response import Redirect, Template
+from markupsafe import Markup
 
 from core.errors import MutuaError
 from core.periods import Period
@@ -65,7 +66,7 @@ async def join(request: Request[Any, Any, Any], db_session: DbSession) -> Templa
     return Redirect("/me", status_code=303)
 
 
-def forecast_chart(plan: PlanOut, language: str) -> object:
+def forecast_chart(plan: PlanOut, language: str) -> Markup:
     formats = Formats(language)
     months = plan.forecast
     return fan_chart(

@@ -59,6 +59,13 @@ ROUTES: dict[tuple[str, str], list[Row]] = {
     ("GET", "/admin/pools/{pool_id:uuid}/members/{membership_id:uuid}"): IN_POOL_PAGE,
     ("GET", "/admin/pools/{pool_id:uuid}/runs/{run_id:uuid}"): IN_POOL_PAGE,
     ("GET", "/admin/pools/{pool_id:uuid}/appeals"): POOL_PAGE,
+    ("POST", "/admin/pools/{pool_id:uuid}/appeals/{appeal_id:uuid}"): [
+        Row("anonymous", 303),
+        Row("worker", 403),
+        Row("stranger", 404),
+        Row("admin", 404, "unknown"),
+        Row("admin", 404, "crossed"),
+    ],
     # Forms: the CSRF check is in test_security; here, who may post at all.
     ("POST", "/signin"): [],
     ("POST", "/signin/code"): [],
@@ -67,6 +74,7 @@ ROUTES: dict[tuple[str, str], list[Row]] = {
     ("POST", "/join"): [Row("anonymous", 303), Row("admin", 403)],
     ("POST", "/me/income"): [Row("anonymous", 303), Row("admin", 403)],
     ("POST", "/me/income/csv"): [Row("anonymous", 303), Row("admin", 403)],
+    ("POST", "/me/data"): [Row("anonymous", 303), Row("admin", 403)],
     ("POST", "/me/decisions/{decision_id:uuid}/appeal"): [
         Row("anonymous", 303),
         Row("admin", 403),
@@ -132,18 +140,21 @@ async def test_every_page_checks_the_caller_and_what_it_names(site: Site) -> Non
                 "membership_id": own_member.id,
                 "run_id": run.id,
                 "decision_id": mine.id,
+                "appeal_id": uuid.uuid4(),
             },
             "unknown": {
                 "pool_id": uuid.uuid4(),
                 "membership_id": uuid.uuid4(),
                 "run_id": uuid.uuid4(),
                 "decision_id": uuid.uuid4(),
+                "appeal_id": uuid.uuid4(),
             },
             "crossed": {
                 "pool_id": own_pool.id,
                 "membership_id": other_member.id,
                 "run_id": uuid.uuid4(),
                 "decision_id": theirs.id,
+                "appeal_id": uuid.uuid4(),
             },
         }
 

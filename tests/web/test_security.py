@@ -12,6 +12,7 @@ from litestar.testing import AsyncTestClient
 from api.app import create_app
 from core.db import create_engine
 from core.settings import Settings
+from i18n import page_text
 from notifications.providers import MemorySmsProvider
 from tests.api.conftest import SECRET
 from tests.web.conftest import Site
@@ -76,8 +77,27 @@ async def test_a_form_without_its_csrf_token_is_refused(site: Site, path: str) -
     forged = await site.client.post(url, data={"phone": "+14155550166", "_csrf_token": "x" * 64})
     assert forged.status_code == 403, (path, forged.status_code)
     assert not site.sms.sent, "nothing was done"
+    assert missing.headers["content-type"].startswith("text/html"), "a browser gets a page"
 
 
 async def test_the_json_api_needs_no_csrf_token(site: Site) -> None:
     response = await site.client.post("/v1/auth/otp", json={"phone": "+14155550166"})
     assert response.status_code == 202
+
+
+async def test_an_unknown_page_is_a_page_and_an_unknown_api_route_a_problem(site: Site) -> None:
+    page = await site.client.get("/no-such-page")
+    assert page.status_code == 404 and page.headers["content-type"].startswith("text/html")
+    assert page_text("error.not_found", "en") in page.text
+    api = await site.client.get("/v1/no-such-route")
+    assert api.status_code == 404
+    assert api.headers["content-type"].startswith("application/problem+json")
+
+
+async def test_a_page_ignores_query_parameters_it_does_not_take(site: Site) -> None:
+    page = await site.client.get("/signin", params={"utm_source": "flyer"})
+    assert page.status_code == 200, "a link from a flyer or a chat app still opens"
+    control = await site.client.get("/signin", params={"utm_source": "a\x00b"})
+    assert control.status_code == 422, "control characters are still refused"
+    api = await site.client.get("/v1/me", params={"utm_source": "flyer"})
+    assert api.status_code == 422, "the API keeps refusing what it does not take"

@@ -11,6 +11,7 @@ import uuid
 from sqlalchemy import select
 
 from i18n import page_text, problem_title
+from notifications.dispatcher import dispatch_pending
 from pools import service
 from pools.admins import create_admin
 from pools.models import Worker
@@ -205,3 +206,72 @@ async def test_a_worker_appeals_a_decision_and_the_administrator_sees_it(site: S
     items = queue.select("ul.appeals > li")
     assert len(items) == 1
     assert reason in items[0].get_text() and items[0].find("details") is not None
+    uphold = items[0].select_one("form.decide")
+    assert uphold is not None
+    token = str(uphold.find("input", attrs={"name": "_csrf_token"})["value"])
+    response = await site.client.post(
+        str(uphold["action"]),
+        data={"_csrf_token": token, "outcome": "upheld", "reason": "rules_applied", "note": "ok"},
+    )
+    assert response.status_code == 200
+    decided = parse(response)
+    assert decided.find(class_="notice") is not None
+    assert not decided.select("ul.appeals > li"), "a decided appeal leaves the open queue"
+    await dispatch_pending(site.db, site.sms)
+    told = site.sms.last_to(demo.phones[2])
+    assert told is not None and told.template == "appeal.upheld"
+    again = await site.client.post(
+        str(uphold["action"]),
+        data={"_csrf_token": token, "outcome": "upheld", "reason": "rules_applied"},
+    )
+    assert again.status_code == 409, "an appeal is decided once"
+
+
+async def test_an_administrator_changes_an_appealed_amount(site: Site) -> None:
+    demo = await seed_and_run(site, n_workers=6)
+    await site.sign_in_worker(demo.phones[3])
+    decisions = await site.page("/me/decisions")
+    first = decisions.select_one("ul.decisions li")
+    assert first is not None and "Contribution" in first.get_text()
+    form = first.select_one("form[action$='/appeal']")
+    assert form is not None
+    response = await site.submit("/me/decisions", str(form["action"]), {"text": "too much"})
+    assert response.status_code == 200
+    site.client.cookies.clear()
+    await site.sign_in_admin(demo.admin_email, create=False, password=demo.admin_password)
+    path = f"/admin/pools/{demo.pool_id}/appeals"
+    queue = await site.page(path)
+    change = queue.select("ul.appeals > li form.decide")[-1]
+    assert change.find("input", attrs={"name": "amount"}) is not None
+    token = str(change.find("input", attrs={"name": "_csrf_token"})["value"])
+    bad = await site.client.post(
+        str(change["action"]), data={"_csrf_token": token, "outcome": "changed", "amount": "x"}
+    )
+    assert bad.status_code == 422 and parse(bad).select("ul.appeals > li"), "still open"
+    response = await site.client.post(
+        str(change["action"]),
+        data={"_csrf_token": token, "outcome": "changed", "amount": "1.00", "note": "agreed"},
+    )
+    assert response.status_code == 200, parse(response).get_text()[:300]
+    site.client.cookies.clear()
+    await site.sign_in_worker(demo.phones[3])
+    after = await site.page("/me/decisions")
+    assert "$1.00" in after.get_text(), "the corrected decision is listed"
+
+
+async def test_a_worker_changes_their_name_and_language(site: Site) -> None:
+    await make_pool(site)
+    await site.sign_in_worker(PHONE)
+    response = await site.submit("/me/data", "/me/data", {"name": "Rosa", "language": "pt-BR"})
+    soup = parse(response)
+    assert response.status_code == 200 and soup.html is not None and soup.html["lang"] == "pt-BR"
+    notice = soup.find(class_="notice")
+    assert notice is not None and notice.get_text() == page_text("data.saved", "pt-BR")
+    async with site.db() as session:
+        worker = await session.scalar(select(Worker).where(Worker.phone_e164 == PHONE))
+        assert worker is not None and (worker.name, worker.language) == ("Rosa", "pt-BR")
+    await dispatch_pending(site.db, site.sms)
+    confirmation = site.sms.last_to(PHONE)
+    assert confirmation is not None and confirmation.template == "account.language_changed"
+    bad = await site.submit("/me/data", "/me/data", {"name": "x" * 300, "language": "pt-BR"})
+    assert bad.status_code == 422 and parse(bad).find(class_="error") is not None
