@@ -25,6 +25,7 @@ from web.income_pages import INCOME_HANDLERS
 from web.member_pages import MEMBER_HANDLERS
 from web.public_pages import PUBLIC_HANDLERS
 from web.session import API_PATHS, derived_key, session_config
+from web.vote_pages import VOTE_HANDLERS
 from web.worker_pages import WORKER_HANDLERS
 
 HERE = Path(__file__).parent
@@ -54,6 +55,7 @@ def web_parts(settings: Settings) -> WebParts:
             *ADMIN_HANDLERS,
             *MEMBER_HANDLERS,
             *APPEAL_HANDLERS,
+            *VOTE_HANDLERS,
         ],
         exception_handlers=PAGE_EXCEPTION_HANDLERS,
         include_in_schema=False,

@@ -10,11 +10,14 @@ import uuid
 from bs4 import BeautifulSoup, NavigableString
 from sqlalchemy import select
 
+from audit import Actor
 from i18n import PAGE_TEXTS, SUPPORTED_LANGUAGES, page_text
 from i18n.render import translate
-from pools.models import Membership
+from pools.models import Administrator, Membership
+from pools.viewer import Viewer
 from runs.models import MonthlyRun
 from tests.web.conftest import Site, seed_and_run
+from votes.service import propose
 
 SKIPPED = {"script", "style", "code", "option"}
 """Not page text: language names in the picker are each in their own language."""
@@ -59,6 +62,14 @@ async def test_every_page_in_every_language(site: Site) -> None:
         )
         run = await session.scalar(select(MonthlyRun))
         assert member is not None and run is not None
+        admin = await session.scalar(select(Administrator))
+        assert admin is not None
+        await propose(  # a rule change to vote on, priced, so the vote pages show their tables
+            session, Viewer(admin_id=admin.id, is_operator=True),
+            Actor.administrator(admin.id, admin.email, None), uuid.UUID(demo.pool_id),
+            {"contribution_rate_bp": 450}, scenarios=2000,
+        )  # fmt: skip
+        await session.commit()
     await site.sign_in_worker(demo.phones[0])
     decisions = await site.page("/me/decisions")
     form = decisions.select_one("form[action$='/appeal']")
@@ -68,7 +79,7 @@ async def test_every_page_in_every_language(site: Site) -> None:
     pool = f"/admin/pools/{demo.pool_id}"
     pages = {
         "anonymous": ["/", "/signin", "/admin/signin"],
-        "worker": ["/me", "/me/income", "/me/decisions", "/me/data", "/join"],
+        "worker": ["/me", "/me/income", "/me/decisions", "/me/data", "/me/votes", "/join"],
         "admin": [
             "/admin",
             pool,
@@ -77,6 +88,7 @@ async def test_every_page_in_every_language(site: Site) -> None:
             f"{pool}/members/{member.id}",
             f"{pool}/runs/{run.id}",
             f"{pool}/appeals",
+            f"{pool}/proposals",
         ],
     }
     failures: list[str] = []

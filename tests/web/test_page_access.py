@@ -59,6 +59,20 @@ ROUTES: dict[tuple[str, str], list[Row]] = {
     ("GET", "/admin/pools/{pool_id:uuid}/members/{membership_id:uuid}"): IN_POOL_PAGE,
     ("GET", "/admin/pools/{pool_id:uuid}/runs/{run_id:uuid}"): IN_POOL_PAGE,
     ("GET", "/admin/pools/{pool_id:uuid}/appeals"): POOL_PAGE,
+    ("GET", "/admin/pools/{pool_id:uuid}/proposals"): POOL_PAGE,
+    ("GET", "/me/votes"): WORKER_PAGE,
+    ("POST", "/me/votes/{proposal_id:uuid}"): [
+        Row("anonymous", 303),
+        Row("admin", 403),
+        Row("worker", 404, "unknown"),
+    ],
+    ("POST", "/admin/pools/{pool_id:uuid}/proposals"): [
+        Row("anonymous", 303),
+        Row("worker", 403),
+        Row("stranger", 404),
+        Row("admin", 404, "unknown"),
+        Row("admin", 422),  # no rule named: the form is shown again with the refusal
+    ],
     ("POST", "/admin/pools/{pool_id:uuid}/appeals/{appeal_id:uuid}"): [
         Row("anonymous", 303),
         Row("worker", 403),
@@ -141,6 +155,7 @@ async def test_every_page_checks_the_caller_and_what_it_names(site: Site) -> Non
                 "run_id": run.id,
                 "decision_id": mine.id,
                 "appeal_id": uuid.uuid4(),
+                "proposal_id": uuid.uuid4(),
             },
             "unknown": {
                 "pool_id": uuid.uuid4(),
@@ -148,6 +163,7 @@ async def test_every_page_checks_the_caller_and_what_it_names(site: Site) -> Non
                 "run_id": uuid.uuid4(),
                 "decision_id": uuid.uuid4(),
                 "appeal_id": uuid.uuid4(),
+                "proposal_id": uuid.uuid4(),
             },
             "crossed": {
                 "pool_id": own_pool.id,
@@ -155,6 +171,7 @@ async def test_every_page_checks_the_caller_and_what_it_names(site: Site) -> Non
                 "run_id": uuid.uuid4(),
                 "decision_id": theirs.id,
                 "appeal_id": uuid.uuid4(),
+                "proposal_id": uuid.uuid4(),
             },
         }
 
