@@ -26,6 +26,7 @@ def load_all_models() -> MetaData:
     """Import every table module so the metadata Alembic compares against is complete."""
     import api.idempotency_models  # noqa: F401
     import appeals.models  # noqa: F401
+    import audit.models  # noqa: F401
     import banks.models  # noqa: F401
     import channels.models  # noqa: F401
     import core.ratelimit  # noqa: F401

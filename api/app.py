@@ -28,6 +28,7 @@ from api.openapi_ui import PinnedSwaggerUI
 from api.problems import EXCEPTION_HANDLERS
 from api.responses import tidy
 from api.routes.africastalking import AfricasTalkingController
+from api.routes.appeal_review import AppealReviewController
 from api.routes.appeals import AdminAppealController, WorkerAppealController
 from api.routes.auth import AuthController
 from api.routes.banks import BankController, PlaidWebhookController
@@ -128,6 +129,7 @@ def create_app(
             RunController,
             IncomeController,
             BankController,
+            AppealReviewController,
             PlaidWebhookController,
             WorkerAppealController,
             AdminAppealController,

@@ -17,7 +17,9 @@ from core.base import Base
 from core.clock import utcnow
 from core.ids import new_id
 
-APPEAL_STATUSES = ("open", "upheld", "rejected", "withdrawn")
+APPEAL_STATUSES = ("open", "upheld", "changed", "rejected", "withdrawn")
+"""`upheld`: an administrator found the decision right and it stands; `changed`: it was
+replaced by a corrected decision (`appeals.review`)."""
 APPEAL_CHANNELS = ("sms", "ussd", "api", "web")
 APPEAL_TEXT_MAX = 1000
 """Longest reason kept; a concatenated SMS carries about 1,500 characters at most."""
@@ -26,7 +28,9 @@ APPEAL_TEXT_MAX = 1000
 class Appeal(Base):
     __tablename__ = "appeals"
     __table_args__ = (
-        CheckConstraint("status IN ('open', 'upheld', 'rejected', 'withdrawn')", name="status"),
+        CheckConstraint(
+            "status IN ('open', 'upheld', 'changed', 'rejected', 'withdrawn')", name="status"
+        ),
         CheckConstraint("channel IN ('sms', 'ussd', 'api', 'web')", name="channel"),
         Index("ix_appeals_pool_id_created_at", "pool_id", "created_at"),
         Index("ix_appeals_worker_id", "worker_id"),

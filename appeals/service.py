@@ -23,7 +23,15 @@ from runs.errors import DecisionNotFound
 APPEAL_DAYS = 14
 """Days the co-op gives itself to answer an appeal; the worker is told this number."""
 
+APPEAL_WINDOW_DAYS = 60
+"""How long after a decision its member may appeal it."""
+
 Channel = Literal["sms", "ussd", "api", "web"]
+
+
+class AppealWindowClosed(ValidationFailed):
+    slug = "appeal-window-closed"
+    title = "The time to appeal this decision is over"
 
 
 def clean_text(text: str) -> str:
@@ -59,6 +67,11 @@ async def file_appeal(
     if existing is not None:
         return existing, False
     at = now or utcnow()
+    if at - decision.created_at > timedelta(days=APPEAL_WINDOW_DAYS):
+        raise AppealWindowClosed(
+            f"decision {decision.reference} was made on {decision.created_at.date()}; "
+            f"decisions can be appealed for {APPEAL_WINDOW_DAYS} days"
+        )
     appeal = Appeal(
         decision_id=decision.id,
         worker_id=worker.id,

@@ -15,11 +15,11 @@ from datetime import datetime, timedelta
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from appeals import APPEAL_DAYS, file_appeal
+from appeals.service import AppealWindowClosed
 from channels import income_flow, money_views, repository
 from channels.numbers import parse_choice
 from channels.replies import Reply, clean_inbound, say, say_problem, silent
 from channels.words import Read, language_of_word, opt_out_word, read
-from core.errors import ValidationFailed
 from core.ratelimit import Limit, counter_key, hit
 from i18n import SUPPORTED_LANGUAGES, Command, UnsupportedLanguage, parse_language_choice
 from i18n.languages import choose_language, language_for_phone
@@ -230,6 +230,6 @@ async def _appeal(session: AsyncSession, worker: Worker, argument: str, language
         return say("APPEAL", "sms.no_decision", language)
     try:
         appeal, _ = await file_appeal(session, worker, decision.id, reason[:1000], "sms")
-    except ValidationFailed:  # pragma: no cover - the reason is cut to fit above
-        return say("APPEAL", "sms.appeal_ask", language)
+    except AppealWindowClosed:
+        return say_problem("APPEAL", "appeal-window-closed", language)
     return say("APPEAL", "appeal.received", language, reference=appeal.reference, days=APPEAL_DAYS)

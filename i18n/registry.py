@@ -139,6 +139,12 @@ CHOICES: dict[str, dict[str, Message]] = {
         "reserve_short": msg("payout.reason", "reduced as the pool reserve is low"),
         "appeal_upheld": msg("payout.reason", "your appeal was upheld"),
     },
+    "appeal.reason": {
+        "rules_applied": msg("appeal.reason", "the pool's rules were applied correctly"),
+        "income_as_reported": msg("appeal.reason", "it used the income you reported"),
+        "outside_rules": msg("appeal.reason", "what you ask is outside the pool's rules"),
+        "reserve_shared": msg("appeal.reason", "the reserve was shared fairly by all"),
+    },
     "decision.factor": {
         "income_drop": msg("decision.factor", "your income fell"),
         "seasonal_low": msg("decision.factor", "this month is usually slow"),
@@ -158,6 +164,7 @@ CHOICES: dict[str, dict[str, Message]] = {
         "low_savings": msg("decision.factor", "your savings were short"),
         "same_rate_for_all": msg("decision.factor", "every member pays the same rate"),
         "paid_from_savings": msg("decision.factor", "it was paid from your savings"),
+        "appeal_changed": msg("decision.factor", "your appeal changed it"),
     },
 }
 
@@ -301,6 +308,10 @@ PROBLEM_TITLES: dict[str, Message] = {
         msg("problem.run-not-found", "The run does not exist"),
         msg("problem.decision-not-found", "The decision does not exist"),
         msg("problem.bank-link-off", "Bank linking is not available on this server"),
+        msg("problem.appeal-not-found", "The appeal does not exist"),
+        msg("problem.appeal-already-decided", "The appeal was already decided"),
+        msg("problem.appeal-change-refused", "This decision cannot be changed that way"),
+        msg("problem.appeal-window-closed", "The time to appeal this decision is over"),
         msg(
             "problem.bank-unreachable",
             "The bank connection service did not answer; try again shortly",
@@ -490,6 +501,28 @@ _TEMPLATES: tuple[Template, ...] = (
         ),
         {"reference": text("D-9Z9Z9Z9Z"), "days": count(1, 30)},
         count="days",
+    ),
+    Template(
+        "appeal.upheld",
+        msg(
+            "appeal.upheld",
+            "Your appeal {reference} was reviewed: the decision stands, as {reason}. Text WHY "
+            "for details.",
+        ),
+        {"reference": text("D-9Z9Z9Z9Z"), "reason": choice("appeal.reason")},
+        budget=2,
+        ucs2_budget=3,
+    ),
+    Template(
+        "appeal.changed",
+        msg(
+            "appeal.changed",
+            "Your appeal {reference} was accepted: the amount is now {amount}, not {previous}. "
+            "Your balance is corrected.",
+        ),
+        {"reference": text("D-9Z9Z9Z9Z"), "amount": money(), "previous": money()},
+        budget=2,
+        ucs2_budget=3,
     ),
     # The SMS conversation (channels/): replies to what a worker texted.
     Template(

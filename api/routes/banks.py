@@ -21,7 +21,15 @@ from litestar.status_codes import HTTP_200_OK, HTTP_201_CREATED, HTTP_204_NO_CON
 from api.deps import CurrentWorker, DbSession, provide_worker
 from api.openapi import json_body
 from api.paging import Page, PageCursor, PageLimit, decode_cursor, page_of
-from api.responses import JSON_BODY, NOT_FOUND, PAGED, SIGNED_IN, IdempotencyKey, problems
+from api.responses import (
+    IDEMPOTENT,
+    JSON_BODY,
+    NOT_FOUND,
+    PAGED,
+    SIGNED_IN,
+    IdempotencyKey,
+    problems,
+)
 from api.routes.plan import worker_language
 from api.security import SECURED
 from banks import service
@@ -95,7 +103,13 @@ class BankController(Controller):
         summary="A Plaid Link token to link a bank, or to sign in to one again",
         status_code=HTTP_200_OK,
         responses=problems(
-            SIGNED_IN, JSON_BODY, BankLinkOff, BankUnreachable, BankLinkRefused, BankItemNotFound
+            SIGNED_IN,
+            IDEMPOTENT,
+            JSON_BODY,
+            BankLinkOff,
+            BankUnreachable,
+            BankLinkRefused,
+            BankItemNotFound,
         ),
     )
     async def link_token(
@@ -118,7 +132,9 @@ class BankController(Controller):
         "/items",
         summary="Keep the bank the worker linked (exchanges Link's public token)",
         status_code=HTTP_201_CREATED,
-        responses=problems(SIGNED_IN, JSON_BODY, BankLinkOff, BankUnreachable, BankLinkRefused),
+        responses=problems(
+            SIGNED_IN, IDEMPOTENT, JSON_BODY, BankLinkOff, BankUnreachable, BankLinkRefused
+        ),
     )
     async def add_item(
         self,
@@ -158,7 +174,13 @@ class BankController(Controller):
         summary="Check a bank link again (after signing in through Link) and sync it",
         status_code=HTTP_200_OK,
         responses=problems(
-            SIGNED_IN, NOT_FOUND, BankItemNotFound, BankLinkOff, BankUnreachable, BankLinkRefused
+            SIGNED_IN,
+            IDEMPOTENT,
+            NOT_FOUND,
+            BankItemNotFound,
+            BankLinkOff,
+            BankUnreachable,
+            BankLinkRefused,
         ),
     )
     async def recheck(
@@ -231,7 +253,13 @@ class BankController(Controller):
         summary="Say what an unrecognised deposit is; the answer is kept for its payer",
         status_code=HTTP_200_OK,
         responses=problems(
-            SIGNED_IN, JSON_BODY, NOT_FOUND, DepositNotFound, DepositAlreadyDecided, UnknownPlatform
+            SIGNED_IN,
+            IDEMPOTENT,
+            JSON_BODY,
+            NOT_FOUND,
+            DepositNotFound,
+            DepositAlreadyDecided,
+            UnknownPlatform,
         ),
     )
     async def decide(

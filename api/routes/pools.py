@@ -3,14 +3,15 @@
 from __future__ import annotations
 
 import uuid
-from typing import Annotated
+from typing import Annotated, Any
 
-from litestar import Controller, Response, get, post
+from litestar import Controller, Request, Response, get, post
 from litestar.di import Provide
 from litestar.params import FromPath
 from litestar.status_codes import HTTP_200_OK, HTTP_201_CREATED
 
 from api import examples
+from api.client_address import client_of
 from api.deps import (
     CurrentAdmin,
     CurrentViewer,
@@ -43,6 +44,7 @@ from api.schemas import (
     RulesOut,
 )
 from api.security import SECURED
+from audit import Actor, record
 from core.errors import Forbidden, UnknownCurrency
 from i18n import UnsupportedLanguage
 from pools import service
@@ -109,6 +111,7 @@ class PoolController(Controller):
     )
     async def create_pool(
         self,
+        request: Request[Any, Any, Any],
         data: Annotated[PoolIn, json_body(examples.POOL)],
         admin: CurrentAdmin,
         db_session: DbSession,
@@ -126,6 +129,16 @@ class PoolController(Controller):
             timezone=data.timezone,
             default_language=data.default_language,
             income_cutoff_day=data.income_cutoff_day,
+        )
+        actor = Actor.administrator(admin.id, admin.email, client_of(request))
+        record(
+            db_session,
+            actor,
+            "pool.created",
+            pool_id=pool.id,
+            target_kind="pool",
+            target_id=pool.id,
+            details={"name": pool.name, "currency": pool.currency},
         )
         await db_session.commit()
         return pool_out(pool)
@@ -227,6 +240,7 @@ class AdminPoolController(Controller):
     )
     async def grant(
         self,
+        request: Request[Any, Any, Any],
         pool_id: FromPath[uuid.UUID],
         data: Annotated[GrantIn, json_body(examples.GRANT)],
         admin: CurrentAdmin,
@@ -238,6 +252,17 @@ class AdminPoolController(Controller):
         if admin.role != "operator":
             raise Forbidden("only operators grant pools to administrators")
         granted, pool, created = await grant_pool(db_session, pool_id, data.email)
+        if created:
+            actor = Actor.administrator(admin.id, admin.email, client_of(request))
+            record(
+                db_session,
+                actor,
+                "pool.administrator_granted",
+                pool_id=pool.id,
+                target_kind="administrator",
+                target_id=granted.id,
+                details={"email": granted.email},
+            )
         await db_session.commit()
         return Response(
             PoolAdministratorOut(

@@ -11,11 +11,13 @@ from litestar.params import FromPath
 from litestar.status_codes import HTTP_202_ACCEPTED
 
 from api import examples
+from api.client_address import client_of
 from api.deps import CurrentAdmin, DbSession, provide_admin
 from api.openapi import json_body
 from api.responses import IDEMPOTENT, JSON_BODY, NOT_FOUND, SIGNED_IN, IdempotencyKey, problems
 from api.run_tasks import start_run_in_background
 from api.security import SECURED
+from audit import Actor, record
 from core.clock import utcnow
 from core.errors import InvalidPeriod
 from core.periods import Period
@@ -70,8 +72,19 @@ class RunController(Controller):
         pool = await _pool(db_session, admin, pool_id)
         period = Period.parse(data.period)
         target = pool.id
+        actor = Actor.administrator(admin.id, admin.email, client_of(request))
         await db_session.rollback()  # the runner uses sessions of its own (SQLite: one writer)
         run = await start_run_in_background(request.app, target, period)
+        record(
+            db_session,
+            actor,
+            "run.started",
+            pool_id=target,
+            target_kind="run",
+            target_id=run.id,
+            details={"period": str(period), "status": run.status},
+        )
+        await db_session.commit()
         return runs_service.run_out(run)
 
     @get(

@@ -30,7 +30,9 @@ from schemathesis.config import SchemathesisConfig
 from api.app import create_app
 from api.tokens import Principal, issue_token
 from core.db import create_engine, session_factory
+from core.plaid_settings import PlaidSettings
 from core.settings import Settings
+from fakes.plaid import FakePlaid, create_fake_plaid_app
 from notifications.providers import MemorySmsProvider
 from pools.admins import create_admin
 from pools.models import Worker
@@ -97,10 +99,18 @@ def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, dict
     with socket.socket() as probe:
         probe.bind(("127.0.0.1", 0))
         port = probe.getsockname()[1]
-    app = create_app(
-        Settings(database_url=url, secret_key=SECRET, sms_provider="memory"),
-        sms_provider=MemorySmsProvider(),
-    )
+    plaid = FakePlaid("fuzz-client", "fuzz-secret")
+    plaid_port = _free_port()
+    plaid_server = uvicorn.Server(
+        uvicorn.Config(create_fake_plaid_app(plaid), host="127.0.0.1", port=plaid_port,
+                       log_level="warning")
+    )  # fmt: skip
+    threading.Thread(target=plaid_server.run, daemon=True).start()
+    settings = Settings(
+        database_url=url, secret_key=SECRET, sms_provider="memory",
+        plaid=PlaidSettings("fuzz-client", "fuzz-secret", url=f"http://127.0.0.1:{plaid_port}"),
+    )  # fmt: skip
+    app = create_app(settings, sms_provider=MemorySmsProvider())
     config = uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning", lifespan="on")
     uv = uvicorn.Server(config)
     thread = threading.Thread(target=uv.run, daemon=True)
@@ -114,7 +124,15 @@ def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, dict
             time.sleep(0.05)
     yield base, tokens
     uv.should_exit = True
+    plaid_server.should_exit = True
     thread.join(timeout=10)
+
+
+def _free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port: int = probe.getsockname()[1]
+        return port
 
 
 @schema.parametrize()

@@ -412,6 +412,42 @@ ROUTES: dict[tuple[str, str], RouteCase] = {
             Row("operator", "PB", 200, no_decisions),
         ],
     ),
+    ("GET", "/v1/admin/pools/{pool_id:uuid}/appeals/{appeal_id:uuid}"): RouteCase(
+        with_pool("/v1/admin/pools/{pool_id}/appeals/" + str(uuid.UUID(int=11))),
+        [
+            Row("anonymous", "PA", 401),
+            Row("W1", "PA", 403),
+            Row("admin A", "PB", 404),
+            Row("admin B", "PA", 404),
+            Row("admin A", "PA", 404, slug="appeal-not-found"),
+            Row("operator", "PB", 404, slug="appeal-not-found"),
+        ],
+    ),
+    ("POST", "/v1/admin/pools/{pool_id:uuid}/appeals/{appeal_id:uuid}/decision"): RouteCase(
+        with_pool(
+            "/v1/admin/pools/{pool_id}/appeals/" + str(uuid.UUID(int=11)) + "/decision",
+            json={"outcome": "upheld", "reason": "rules_applied"},
+        ),
+        [
+            Row("anonymous", "PA", 401),
+            Row("W1", "PA", 403),
+            Row("admin A", "PB", 404),
+            Row("admin B", "PA", 404),
+            Row("admin A", "PA", 404, slug="appeal-not-found"),
+        ],
+    ),
+    ("GET", "/v1/admin/pools/{pool_id:uuid}/audit"): RouteCase(
+        with_pool("/v1/admin/pools/{pool_id}/audit"),
+        [
+            Row("anonymous", "PA", 401),
+            Row("W1", "PA", 403),
+            Row("admin A", "PB", 404),
+            Row("admin B", "PA", 404),
+            Row("admin A", "no such pool", 404),
+            Row("admin A", "PA", 200),
+            Row("operator", "PB", 200),
+        ],
+    ),
     # Gateways: no token makes a webhook acceptable, only the gateway's signature.
     ("POST", "/v1/sms/twilio"): RouteCase(
         fixed("/v1/sms/twilio", data={"MessageSid": "SM1", "From": W1_PHONE, "Body": "BALANCE"}),
