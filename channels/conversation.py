@@ -104,6 +104,9 @@ async def converse(session: AsyncSession, phone: str, body: str, context: Contex
         return silent("limited")
 
     language = language_of(worker, phone)
+    if worker is None and found is not None:
+        # A stranger is answered in the language of the word they used, if it says one.
+        language = language_of_word(found.word, language_for_phone(phone)) or language
     if command is Command.HELP:
         return say("HELP", "sms.help", language, support=context.support)
     if worker is None:
