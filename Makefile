@@ -11,7 +11,7 @@ export UV_PROJECT_ENVIRONMENT := $(VENV)
 export UV_PYTHON_DOWNLOADS := never
 export UV_PYTHON := $(PYTHON)
 
-.PHONY: run test lint typecheck check i18n-check i18n-extract i18n-update i18n-compile bench clean
+.PHONY: run test lint typecheck check i18n-check i18n-extract i18n-update i18n-compile bench screenshots clean
 
 $(UV):
 	$(PYTHON) -m venv $(TOOLS)
@@ -48,6 +48,12 @@ lint: $(VENV)/.synced
 	$(BIN)/mypy
 
 check: lint i18n-check test
+
+# PNGs of the main pages (worker home in English and Arabic, pool health), taken by the
+# browser tests in Debian's Chromium; needs the same PostgreSQL as `make test`.
+screenshots: $(VENV)/.synced i18n-compile
+	MUTUA_SCREENSHOTS=var/screenshots $(BIN)/pytest -p no:cacheprovider -q tests/e2e -k sqlite
+	@ls var/screenshots/*.png
 
 bench: $(VENV)/.synced
 	$(BIN)/python -m actuarial bench --workers 100000 --months 24 --platforms 3

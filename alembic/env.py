@@ -35,6 +35,7 @@ def load_all_models() -> MetaData:
     import pools.ledger_models
     import pools.models  # noqa: F401
     import runs.models  # noqa: F401
+    import votes.models  # noqa: F401
 
     return Base.metadata
 

@@ -40,6 +40,7 @@ from api.routes.pools import AdminPoolController, PoolController
 from api.routes.runs import RunController
 from api.routes.sms import TwilioController
 from api.routes.system import health, ready
+from api.routes.votes import AdminVoteController, WorkerVoteController
 from api.run_tasks import stop_runs
 from api.security import SCHEMES
 from api.security_headers import add_security_headers
@@ -72,6 +73,10 @@ def create_app(
         app.state.run_tasks = set()
         if run_outbox_worker:
             await worker.start()
+        if run_outbox_worker:
+            from votes.service import close_forever
+
+            app.state.run_tasks.add(asyncio.create_task(close_forever(app.state.session_factory)))
         bank_link: BankLink = app.state.bank_link
         if run_outbox_worker and bank_link.gateway is not None and bank_link.sealer is not None:
             from banks.sync import drain_forever
@@ -130,6 +135,8 @@ def create_app(
             IncomeController,
             BankController,
             AppealReviewController,
+            AdminVoteController,
+            WorkerVoteController,
             PlaidWebhookController,
             WorkerAppealController,
             AdminAppealController,

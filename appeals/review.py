@@ -19,7 +19,8 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Literal
 
-from sqlalchemy import select
+import msgspec
+from sqlalchemy import case, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from appeals.models import Appeal
@@ -41,7 +42,9 @@ from pools.models import Pool, Worker
 from pools.service import administered_pool
 from pools.viewer import Viewer
 from runs import ids
+from runs import service as runs_service
 from runs.models import Decision
+from runs.schemas import HealthOut
 
 Outcome = Literal["upheld", "changed"]
 UPHELD_REASONS = tuple(CHOICES["appeal.reason"])
@@ -217,3 +220,19 @@ async def _change(
         session.add(replacement)
         await session.flush()
     return replacement
+
+
+async def pool_health(session: AsyncSession, pool: Pool, now: datetime | None = None) -> HealthOut:
+    """The pool's health as the monthly run left it, with the appeals waiting on its
+    administrators: pages and the API show the same figures."""
+    at = now or utcnow()
+    health = await runs_service.pool_health(session, pool, at.date())
+    open_, overdue = (
+        await session.execute(
+            select(
+                func.count(),
+                func.coalesce(func.sum(case((Appeal.deadline_at < at, 1), else_=0)), 0),
+            ).where(Appeal.pool_id == pool.id, Appeal.status == "open")
+        )
+    ).one()
+    return msgspec.structs.replace(health, appeals_open=int(open_), appeals_overdue=int(overdue))

@@ -9,6 +9,7 @@ Every service called is the one the API calls; nothing here writes money or inco
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
@@ -21,7 +22,13 @@ from channels.numbers import parse_choice
 from channels.replies import Reply, clean_inbound, say, say_problem, silent
 from channels.words import Read, language_of_word, opt_out_word, read
 from core.ratelimit import Limit, counter_key, hit
-from i18n import SUPPORTED_LANGUAGES, Command, UnsupportedLanguage, parse_language_choice
+from i18n import (
+    SUPPORTED_LANGUAGES,
+    Command,
+    UnsupportedLanguage,
+    match_keyword,
+    parse_language_choice,
+)
 from i18n.languages import choose_language, language_for_phone
 from i18n.registry import LANGUAGE_LIST, WORST_JOIN_CODE
 from pools import repository as pools_repository
@@ -30,8 +37,18 @@ from pools.models import Pool, Worker
 from pools.profile import update_profile
 from pools.service import join_pool
 from runs.service import explanation_values
+from votes import service as votes_service
 
-MEMBER_COMMANDS = (Command.INCOME, Command.BALANCE, Command.SAVE, Command.WHY, Command.APPEAL)
+PROPOSAL_REFERENCE = re.compile(r"^P-[2-9A-HJKMNP-Z]{5}$", re.IGNORECASE)
+
+MEMBER_COMMANDS = (
+    Command.INCOME,
+    Command.BALANCE,
+    Command.SAVE,
+    Command.WHY,
+    Command.APPEAL,
+    Command.VOTE,
+)
 
 
 @dataclass(frozen=True, slots=True)
@@ -164,6 +181,8 @@ async def converse(session: AsyncSession, phone: str, body: str, context: Contex
         return await _why(session, worker, found.argument, language)
     if found.command is Command.APPEAL:
         return await _appeal(session, worker, found.argument, language)
+    if found.command is Command.VOTE:
+        return await _vote(session, worker, found.argument, language)
     return say("unknown", "sms.unknown_command", language)  # YES or NO out of context
 
 
@@ -236,3 +255,22 @@ async def _appeal(session: AsyncSession, worker: Worker, argument: str, language
     except AppealWindowClosed:
         return say_problem("APPEAL", "appeal-window-closed", language)
     return say("APPEAL", "appeal.received", language, reference=appeal.reference, days=APPEAL_DAYS)
+
+
+async def _vote(session: AsyncSession, worker: Worker, argument: str, language: str) -> Reply:
+    """`VOTE YES`, `VOTE P-4KQ2M NO`: the newest open vote, or the one named."""
+    first, _, rest = argument.strip().partition(" ")
+    reference = first if PROPOSAL_REFERENCE.match(first) else None
+    answer = match_keyword(rest if reference else argument, language)
+    try:
+        proposal = await votes_service.find_for_worker(session, worker.id, reference=reference)
+    except votes_service.ProposalNotFound:
+        return say("VOTE", "sms.vote_none", language)
+    if answer is None or answer.command not in (Command.YES, Command.NO):
+        return say("VOTE", "sms.vote_ask", language, reference=proposal.reference)
+    choice: votes_service.Choice = "yes" if answer.command is Command.YES else "no"
+    try:
+        await votes_service.cast_vote(session, worker.id, proposal, choice, "sms")
+    except (votes_service.VoteClosed, votes_service.ProposalNotFound):
+        return say("VOTE", "sms.vote_none", language)
+    return say("VOTE", "sms.vote_counted", language, choice=choice, reference=proposal.reference)

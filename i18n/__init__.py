@@ -3,7 +3,8 @@
 The rest of Mutua uses only what is exported here; the registry of templates
 (`i18n.registry`) says which values each message takes and its SMS budget.
 
-Adding or changing a message: edit `i18n/registry.py`, run `make i18n-update` (extracts
+Adding or changing a message: edit `i18n/registry.py` (`i18n/pages.py` for the web
+pages' texts), run `make i18n-update` (extracts
 `i18n/messages.pot` and merges it into every `i18n/locales/*/LC_MESSAGES/messages.po`),
 translate the new entries, then `python -m i18n check` (completeness, placeholders, plural
 forms, msgfmt, and every template's worst case against its budget) and

@@ -139,6 +139,10 @@ CHOICES: dict[str, dict[str, Message]] = {
         "reserve_short": msg("payout.reason", "reduced as the pool reserve is low"),
         "appeal_upheld": msg("payout.reason", "your appeal was upheld"),
     },
+    "vote.choice": {
+        "yes": msg("vote.choice", "YES"),
+        "no": msg("vote.choice", "NO"),
+    },
     "appeal.reason": {
         "rules_applied": msg("appeal.reason", "the pool's rules were applied correctly"),
         "income_as_reported": msg("appeal.reason", "it used the income you reported"),
@@ -194,6 +198,7 @@ class Command(StrEnum):
     START = "START"
     YES = "YES"
     NO = "NO"
+    VOTE = "VOTE"
 
 
 # Each catalog translates a keyword into its local words, comma-separated, the one the
@@ -211,6 +216,7 @@ KEYWORDS: dict[Command, Message] = {
     Command.START: msg("keyword", "START"),
     Command.YES: msg("keyword", "YES"),
     Command.NO: msg("keyword", "NO"),
+    Command.VOTE: msg("keyword", "VOTE"),
 }
 
 # The heading of each RFC 9457 problem the API answers with, by its `type` slug. The
@@ -309,6 +315,9 @@ PROBLEM_TITLES: dict[str, Message] = {
         msg("problem.decision-not-found", "The decision does not exist"),
         msg("problem.bank-link-off", "Bank linking is not available on this server"),
         msg("problem.appeal-not-found", "The appeal does not exist"),
+        msg("problem.proposal-not-found", "The proposal does not exist"),
+        msg("problem.vote-closed", "The vote on this proposal is closed"),
+        msg("problem.no-recommendation", "The last run recommended no rate change"),
         msg("problem.appeal-already-decided", "The appeal was already decided"),
         msg("problem.appeal-change-refused", "This decision cannot be changed that way"),
         msg("problem.appeal-window-closed", "The time to appeal this decision is over"),
@@ -503,6 +512,38 @@ _TEMPLATES: tuple[Template, ...] = (
         count="days",
     ),
     Template(
+        "vote.opened",
+        plural_msg(
+            "vote.opened",
+            "Your co-op proposes new rules ({reference}). See what they change on the web, then "
+            "text VOTE YES or VOTE NO within {days} day.",
+            "Your co-op proposes new rules ({reference}). See what they change on the web, then "
+            "text VOTE YES or VOTE NO within {days} days.",
+        ),
+        {"reference": text("P-ZZZZZ"), "days": count(1, 60)},
+        count="days",
+        budget=2,
+        ucs2_budget=3,
+    ),
+    Template(
+        "vote.accepted",
+        msg("vote.accepted", "The vote {reference} passed: the new rules apply from next month."),
+        {"reference": text("P-ZZZZZ")},
+        ucs2_budget=2,
+    ),
+    Template(
+        "vote.rejected",
+        msg("vote.rejected", "The vote {reference} did not pass: the rules stay as they are."),
+        {"reference": text("P-ZZZZZ")},
+        ucs2_budget=2,
+    ),
+    Template(
+        "vote.no_quorum",
+        msg("vote.no_quorum", "Too few members voted on {reference}: the rules stay as they are."),
+        {"reference": text("P-ZZZZZ")},
+        ucs2_budget=2,
+    ),
+    Template(
         "appeal.upheld",
         msg(
             "appeal.upheld",
@@ -674,6 +715,23 @@ _TEMPLATES: tuple[Template, ...] = (
         "sms.appeal_ask",
         msg("sms.appeal_ask", "Tell us why you disagree: text APPEAL and your reason."),
     ),
+    Template(
+        "sms.vote_counted",
+        msg(
+            "sms.vote_counted",
+            "Your vote {choice} on {reference} is counted. Text VOTE again to change it before "
+            "the vote closes.",
+        ),
+        {"choice": choice("vote.choice"), "reference": text("P-ZZZZZ")},
+        budget=1,
+        ucs2_budget=2,
+    ),
+    Template(
+        "sms.vote_ask",
+        msg("sms.vote_ask", "To vote on {reference}, text VOTE YES or VOTE NO."),
+        {"reference": text("P-ZZZZZ")},
+    ),
+    Template("sms.vote_none", msg("sms.vote_none", "There is no open vote in your pools now.")),
     Template(
         "sms.language_list",
         msg("sms.language_list", "Text LANG and a number: {languages}"),

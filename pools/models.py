@@ -10,6 +10,7 @@ import uuid
 from datetime import date, datetime
 
 from sqlalchemy import (
+    JSON,
     BigInteger,
     Boolean,
     CheckConstraint,
@@ -111,6 +112,12 @@ class Pool(Base):
     target_ruin_bp: Mapped[int] = mapped_column(Integer)
     """Tolerated probability that the reserve runs out within 12 months, in basis points."""
     income_cutoff_day: Mapped[int] = mapped_column(Integer, default=5, server_default="5")
+    vote_quorum_bp: Mapped[int] = mapped_column(Integer, default=3000, server_default="3000")
+    """Share of active members who must vote for a rule change to count (30% by default)."""
+    vote_majority_bp: Mapped[int] = mapped_column(Integer, default=5000, server_default="5000")
+    """A change passes with more than this share of the votes cast as YES."""
+    vote_days: Mapped[int] = mapped_column(Integer, default=14, server_default="14")
+    """How long a vote stays open."""
     """Day of the next month (in the pool's zone) until which income for a month counts;
     the month's run starts once that day is over. Up to 28 so every month has it."""
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
@@ -163,3 +170,19 @@ class SignInCode(Base):
     expires_at: Mapped[datetime] = mapped_column()
     attempts: Mapped[int] = mapped_column(Integer, default=0)
     consumed_at: Mapped[datetime | None] = mapped_column()
+
+
+class RuleChange(Base):
+    """Rules a pool adopted (by vote) that take effect from a period: the first monthly run
+    of that period, or of a later one, applies them before it closes income."""
+
+    __tablename__ = "rule_changes"
+
+    id: Mapped[uuid.UUID] = mapped_column(primary_key=True, default=new_id)
+    pool_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("pools.id"), index=True)
+    applies_from: Mapped[str] = mapped_column(String(7))
+    changes: Mapped[dict[str, int]] = mapped_column(JSON)
+    source: Mapped[str] = mapped_column(String(64))
+    """What adopted it (`proposal:P-4KQ2`)."""
+    applied_at: Mapped[datetime | None] = mapped_column()
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)

@@ -138,3 +138,24 @@ def engine_rules(stored: StoredRules, currency: str) -> PoolRules:
         waiting_period_months=stored.waiting_period_months,
         target_ruin_probability=stored.target_ruin_bp / BP,
     )
+
+
+def changed_rules(current: StoredRules, changes: dict[str, int]) -> StoredRules:
+    """`current` with `changes` applied, checked as `merge_rules` checks a new pool's."""
+    if not changes:
+        raise InvalidRules("name at least one rule to change")
+    merged = current.as_columns()
+    for name, value in changes.items():
+        if name not in _LIMITS:
+            raise InvalidRules(f"{name} is not a pool rule", field=name)
+        low, high = _LIMITS[name]
+        if isinstance(value, bool) or not isinstance(value, int) or not low <= value <= high:
+            raise InvalidRules(f"{name} must be a whole number from {low} to {high}", field=name)
+        merged[name] = value
+    rules = StoredRules(**merged)
+    if rules.max_contribution_minor < rules.min_contribution_minor:
+        raise InvalidRules(
+            "max_contribution_minor must not be below min_contribution_minor",
+            field="max_contribution_minor",
+        )
+    return rules

@@ -237,6 +237,22 @@ class MemberPlan(Base):
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
 
 
+class PricingSnapshot(Base):
+    """What pricing saw at a run's solvency step (each member's income risk, tenure and
+    payout months used, the projected reserve), so a proposed rule change can be priced
+    later by the same engine on the same members, without refitting anything."""
+
+    __tablename__ = "pricing_snapshots"
+
+    run_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("monthly_runs.id"), primary_key=True)
+    pool_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("pools.id"), index=True)
+    period: Mapped[str] = mapped_column(String(7))
+    reserve_minor: Mapped[int] = mapped_column(BigInteger)
+    data: Mapped[bytes] = mapped_column(LargeBinary)
+    """`numpy.savez_compressed` of the `MemberRisk` arrays and the pricing inputs."""
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
 class PoolHealth(Base):
     """The pool's solvency as the run found it, at the rate in force and at the solved rate."""
 

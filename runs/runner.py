@@ -34,22 +34,32 @@ from sqlalchemy import select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
+from audit import Actor, record
 from core.clock import utcnow
 from core.errors import InvalidPeriod, NotFound
 from core.periods import Period
 from pools.ledger import ensure_member_accounts, open_pool_accounts
 from pools.ledger_queries import member_balances
 from pools.models import Pool
+from pools.rule_changes import apply_due
 from runs import repository
 from runs.config import RunConfig
 from runs.errors import EarlierRunUnfinished, PeriodNotClosed
 from runs.fits import ChosenFit, choose_fit, loaded
 from runs.ids import decision_id
 from runs.inputs import ClosedIncome, Members, load_income, load_members, months_between
-from runs.models import CHUNKED_STEPS, MemberPlan, ModelFit, MonthlyRun, PoolHealth, RunChunk
+from runs.models import (
+    CHUNKED_STEPS,
+    MemberPlan,
+    ModelFit,
+    MonthlyRun,
+    PoolHealth,
+    PricingSnapshot,
+    RunChunk,
+)
 from runs.planning import Carried, MonthPlan, plan_month
 from runs.posting import ChunkResult, post_contributions, post_payouts
-from runs.solvency import assess
+from runs.solvency import assess, snapshot_bytes
 
 log = logging.getLogger(__name__)
 
@@ -306,6 +316,12 @@ class MonthlyRunner:
     async def _close(self, session: AsyncSession, run: MonthlyRun, pool: Pool) -> None:
         period = Period.parse(run.period)
         now = utcnow()
+        for change in await apply_due(session, pool, run.period):  # adopted rules, on time
+            record(
+                session, Actor.system("monthly run"), "rules.changed", pool_id=pool.id,
+                target_kind="rule_change", target_id=change.id,
+                details={"changes": change.changes, "source": change.source, "period": run.period},
+            )  # fmt: skip
         closed_at = run.income_closed_at or min(now, cutoff_at(pool, period))
         state = await self._load(session, run, pool, closed_at)
         report = dict(run.report)
@@ -417,6 +433,14 @@ class MonthlyRunner:
             assert run.model_id is not None
             await session.commit()
             health = await assess(plan, pool, projected, self.config)
+            snapshot = await asyncio.to_thread(snapshot_bytes, plan)
+            if snapshot is not None:
+                session.add(
+                    PricingSnapshot(
+                        run_id=run.id, pool_id=pool.id, period=run.period,
+                        reserve_minor=projected, data=snapshot,
+                    )
+                )  # fmt: skip
             session.add(
                 PoolHealth(
                     run_id=run.id, pool_id=pool.id, period=run.period, model_id=run.model_id,

@@ -148,3 +148,7 @@ class HealthOut(msgspec.Struct, kw_only=True):
     members_in_arrears: int
     members_in_waiting_period: int
     last_run: RunOut | None
+    appeals_open: int = 0
+    """Appeals waiting for an administrator's decision."""
+    appeals_overdue: int = 0
+    """Of those, the ones past the answer the co-op promised: they should be answered first."""

@@ -8,10 +8,14 @@ who answer to the members for it.
 from __future__ import annotations
 
 import asyncio
+import io
 from typing import Any
+
+import numpy as np
 
 from actuarial.model import to_member_risk
 from actuarial.pricing import evaluate_rate, price_pool
+from actuarial.risk import CommonShock, MemberRisk
 from core.money import from_floats, minor_digits
 from pools.models import Pool
 from pools.rules import BP, StoredRules, engine_rules
@@ -83,3 +87,61 @@ async def assess(
 ) -> dict[str, Any]:
     """Pool health for the period, priced off the event loop (seconds at 100,000 members)."""
     return await asyncio.to_thread(_solve, plan, pool, reserve_minor, config)
+
+
+def snapshot_bytes(plan: MonthPlan) -> bytes | None:
+    """The pricing inputs of the month, for pricing rule changes later (None: nobody to
+    price). Stored as float32: pricing's own Monte Carlo error dwarfs the rounding."""
+    if plan.priced.size == 0:
+        return None
+    risk = to_member_risk(plan.forecast, plan.priced)
+    buffer = io.BytesIO()
+    np.savez_compressed(
+        buffer,
+        baseline=risk.baseline.astype(np.float32), log_mu=risk.log_mu.astype(np.float32),
+        log_sigma=risk.log_sigma.astype(np.float32), p_zero=risk.p_zero.astype(np.float32),
+        loading=risk.loading.astype(np.float32),
+        scalars=np.array([risk.df, risk.shock.sigma, risk.shock.rho]),
+        tenure=np.asarray(plan.tenure_next, dtype=np.int64),
+        payout_months_used=np.asarray(plan.payout_months_used, dtype=np.int64),
+    )  # fmt: skip
+    return buffer.getvalue()
+
+
+def _price_snapshot(
+    data: bytes, stored: StoredRules, currency: str, reserve_minor: int, n_scenarios: int
+) -> dict[str, Any]:
+    arrays = np.load(io.BytesIO(data))
+    df, sigma, rho = (float(v) for v in arrays["scalars"])
+    risk = MemberRisk(
+        baseline=arrays["baseline"].astype(np.float64), log_mu=arrays["log_mu"].astype(np.float64),
+        log_sigma=arrays["log_sigma"].astype(np.float64),
+        p_zero=arrays["p_zero"].astype(np.float64), loading=arrays["loading"].astype(np.float64),
+        df=df, shock=CommonShock(sigma=sigma, rho=rho),
+    )  # fmt: skip
+    rules = engine_rules(stored, currency)
+    report = evaluate_rate(
+        risk, rules, reserve_minor * 10.0 ** -minor_digits(currency),
+        stored.contribution_rate_bp / BP, months_of_membership=arrays["tenure"],
+        payout_months_used=arrays["payout_months_used"], n_scenarios=n_scenarios,
+    )  # fmt: skip
+    return {
+        "ruin_probability": float(report.ruin_probability),
+        "ruin_standard_error": float(report.standard_error),
+        "expected_payouts_minor": int(sum(from_floats(report.expected_payouts, currency))),
+        "expected_contributions_minor": int(
+            sum(from_floats(report.expected_contributions, currency))
+        ),
+        "members_priced": risk.n_members,
+        "months": risk.horizon,
+    }
+
+
+async def price_snapshot(
+    data: bytes, stored: StoredRules, currency: str, reserve_minor: int, n_scenarios: int = 50_000
+) -> dict[str, Any]:
+    """The 12-month outlook of the snapshot's members under `stored` rules: ruin probability
+    with its error, expected payouts and contributions over the horizon (off the loop)."""
+    return await asyncio.to_thread(
+        _price_snapshot, data, stored, currency, reserve_minor, n_scenarios
+    )

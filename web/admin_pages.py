@@ -1,6 +1,6 @@
 """The administrators' pages: their pools, a pool's health, and its monthly runs.
 
-Health is `runs.service.pool_health` (the service of `GET /v1/admin/pools/{id}/health`);
+Health is `appeals.review.pool_health` (the service of `GET /v1/admin/pools/{id}/health`);
 starting a run is the API's `start_run_in_background`; a pool the administrator does not
 run is a 404, as in the API. The run's progress is live: with JavaScript, HTMX polls a
 fragment every second until the run ends; without it, the run page refreshes itself.
@@ -16,7 +16,10 @@ from litestar.params import FromPath
 from litestar.response import Redirect, Template
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from api.client_address import client_of
 from api.run_tasks import start_run_in_background
+from appeals import review as appeal_review
+from audit import Actor
 from core.clock import utcnow
 from core.errors import InvalidPeriod, MutuaError
 from core.periods import Period
@@ -95,12 +98,12 @@ def health_charts(health: HealthOut, language: str) -> dict[str, Any]:
 @get("/admin")
 async def pools(request: Request[Any, Any, Any], db_session: DbSession) -> Template:
     admin = await current_admin(request, db_session)
-    today = utcnow().date()
+    now = utcnow()
     rows = []
     for pool in await service.administered_pools_page(
         db_session, admin, after=None, limit=POOLS_SHOWN
     ):
-        rows.append((pool, await runs_service.pool_health(db_session, pool, today)))
+        rows.append((pool, await appeal_review.pool_health(db_session, pool, now)))
     return page(request, "admin/pools.html", rows=rows)
 
 
@@ -118,7 +121,7 @@ async def health_page(
     error: str | None = None,
 ) -> Template:
     language = page_language(request)
-    health = await runs_service.pool_health(db_session, pool, utcnow().date())
+    health = await appeal_review.pool_health(db_session, pool, utcnow())
     runs = await runs_service.pool_runs(db_session, pool)
     return page(
         request,
@@ -146,11 +149,12 @@ async def start_run(
     request: Request[Any, Any, Any], pool_id: FromPath[uuid.UUID], db_session: DbSession
 ) -> Template | Redirect:
     """Run (or resume) the last closed month; a month already run is shown, not rerun."""
-    _, pool = await administered(request, db_session, pool_id)
+    admin, pool = await administered(request, db_session, pool_id)
     period = period_to_run(pool)
+    actor = Actor.administrator(admin.id, admin.email, client_of(request))
     await db_session.rollback()  # the runner uses sessions of its own (SQLite: one writer)
     try:
-        run = await start_run_in_background(request.app, pool_id, period)
+        run = await start_run_in_background(request.app, pool_id, period, actor)
     except MutuaError as error:
         _, pool = await administered(request, db_session, pool_id)
         return await health_page(

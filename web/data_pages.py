@@ -1,4 +1,5 @@
-"""The worker's decisions with their explanations, and "My data" as JSON or CSV.
+"""The worker's decisions with their explanations (and their appeals), and "My data" as
+JSON or CSV.
 
 Decisions are `runs.service.worker_decisions` (as `GET /v1/me/decisions`), each with its
 `why` in the page's language. The data download is the API's export document
@@ -10,6 +11,7 @@ from __future__ import annotations
 
 import csv
 import io
+import uuid
 from collections.abc import Iterator
 from typing import Annotated, Any
 
@@ -17,13 +19,51 @@ import msgspec
 from litestar import Request, Response, get
 from litestar.params import Parameter
 from litestar.response import Template
+from sqlalchemy.ext.asyncio import AsyncSession
 
 from api.routes.export import export_document
+from appeals import repository as appeals_repository
+from appeals.models import Appeal
 from runs import service as runs_service
 from web.session import DbSession, current_worker
 from web.view import page, page_language
 
 DECISIONS_PER_PAGE = 20
+
+
+async def appeals_by_decision(
+    db_session: AsyncSession, decision_ids: list[uuid.UUID]
+) -> dict[uuid.UUID, Appeal]:
+    """The appeal filed against each decision that has one."""
+    found = {}
+    for decision_id in decision_ids:
+        filed = await appeals_repository.appeal_for_decision(db_session, decision_id)
+        if filed is not None:
+            found[decision_id] = filed
+    return found
+
+
+async def decisions_page(
+    request: Request[Any, Any, Any],
+    db_session: AsyncSession,
+    worker_id: uuid.UUID,
+    cursor: str | None,
+    *,
+    status_code: int = 200,
+    **context: Any,
+) -> Template:
+    found = await runs_service.worker_decisions(
+        db_session, worker_id, page_language(request), cursor, DECISIONS_PER_PAGE
+    )
+    return page(
+        request,
+        "worker/decisions.html",
+        status_code=status_code,
+        decisions=found.items,
+        next_cursor=found.next_cursor,
+        appeals=await appeals_by_decision(db_session, [d.id for d in found.items]),
+        **context,
+    )
 
 
 @get("/me/decisions")
@@ -33,16 +73,7 @@ async def decisions(
     cursor: Annotated[str | None, Parameter(max_length=100)] = None,
 ) -> Template:
     worker = await current_worker(request, db_session)
-    found = await runs_service.worker_decisions(
-        db_session, worker.id, page_language(request), cursor, DECISIONS_PER_PAGE
-    )
-    return page(
-        request,
-        "worker/decisions.html",
-        decisions=found.items,
-        next_cursor=found.next_cursor,
-        appeals=False,
-    )
+    return await decisions_page(request, db_session, worker.id, cursor)
 
 
 @get("/me/data")

@@ -8,6 +8,7 @@ from typing import Any
 
 from litestar import Router
 from litestar.config.csrf import CSRFConfig
+from litestar.datastructures import CacheControlHeader
 from litestar.middleware.session.client_side import CookieBackendConfig
 from litestar.plugins.htmx import HTMXPlugin
 from litestar.plugins.jinja import JinjaTemplateEngine
@@ -16,6 +17,7 @@ from litestar.template.config import TemplateConfig
 
 from core.settings import Settings
 from web.admin_pages import ADMIN_HANDLERS
+from web.appeal_pages import APPEAL_HANDLERS
 from web.data_pages import DATA_HANDLERS
 from web.errors import PAGE_EXCEPTION_HANDLERS
 from web.headers import add_page_headers
@@ -51,6 +53,7 @@ def web_parts(settings: Settings) -> WebParts:
             *DATA_HANDLERS,
             *ADMIN_HANDLERS,
             *MEMBER_HANDLERS,
+            *APPEAL_HANDLERS,
         ],
         exception_handlers=PAGE_EXCEPTION_HANDLERS,
         include_in_schema=False,
@@ -60,7 +63,7 @@ def web_parts(settings: Settings) -> WebParts:
         path="/static",
         directories=[HERE / "static"],
         include_in_schema=False,
-        cache_control=None,
+        cache_control=CacheControlHeader(max_age=STATIC_MAX_AGE, public=True),
         opt={"idempotency": False},
     )
     return WebParts(

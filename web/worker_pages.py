@@ -12,7 +12,9 @@ from litestar import Request, get, post
 from litestar.response import Redirect, Template
 
 from core.errors import MutuaError
+from core.periods import Period
 from i18n import normalize_language
+from income import service as income
 from notifications.repository import SECRET_TEMPLATES, messages_to
 from pools import service
 from pools.profile import update_profile
@@ -94,6 +96,17 @@ async def home(request: Request[Any, Any, Any], db_session: DbSession) -> Templa
         if message.template not in SECRET_TEMPLATES
     ]
     messages.sort(key=lambda message: message.created_at, reverse=True)
+    latest = None
+    if plan is None:
+        recent = await income.months_page(
+            db_session,
+            worker.id,
+            from_period=Period.current().shift(-2),
+            to_period=None,
+            after=None,
+            limit=3,
+        )
+        latest = recent.by_month[-1] if recent.by_month else None
     reliefs = []
     if plan is not None:
         reliefs = [*plan.payouts_last_12]
@@ -105,6 +118,7 @@ async def home(request: Request[Any, Any, Any], db_session: DbSession) -> Templa
         worker=worker,
         memberships=memberships,
         plan=plan,
+        latest_income=latest,
         forecast_chart=forecast_chart(plan, language) if plan else None,
         reliefs=reliefs[:6],
         messages=messages[:MESSAGES_SHOWN],

@@ -17,7 +17,8 @@ from api.openapi import json_body
 from api.responses import IDEMPOTENT, JSON_BODY, NOT_FOUND, SIGNED_IN, IdempotencyKey, problems
 from api.run_tasks import start_run_in_background
 from api.security import SECURED
-from audit import Actor, record
+from appeals import review as appeal_review
+from audit import Actor
 from core.clock import utcnow
 from core.errors import InvalidPeriod
 from core.periods import Period
@@ -74,17 +75,7 @@ class RunController(Controller):
         target = pool.id
         actor = Actor.administrator(admin.id, admin.email, client_of(request))
         await db_session.rollback()  # the runner uses sessions of its own (SQLite: one writer)
-        run = await start_run_in_background(request.app, target, period)
-        record(
-            db_session,
-            actor,
-            "run.started",
-            pool_id=target,
-            target_kind="run",
-            target_id=run.id,
-            details={"period": str(period), "status": run.status},
-        )
-        await db_session.commit()
+        run = await start_run_in_background(request.app, target, period, actor)
         return runs_service.run_out(run)
 
     @get(
@@ -124,4 +115,4 @@ class RunController(Controller):
     ) -> HealthOut:
         """Reserve, ruin probability, solved rate, fan chart, flows and arrears."""
         pool = await _pool(db_session, admin, pool_id)
-        return await runs_service.pool_health(db_session, pool, utcnow().date())
+        return await appeal_review.pool_health(db_session, pool, utcnow())

@@ -448,6 +448,35 @@ ROUTES: dict[tuple[str, str], RouteCase] = {
             Row("operator", "PB", 200),
         ],
     ),
+    ("POST", "/v1/admin/pools/{pool_id:uuid}/proposals"): RouteCase(
+        with_pool("/v1/admin/pools/{pool_id}/proposals", json={"changes": {"deductible_bp": 100}}),
+        [
+            Row("anonymous", "PA", 401),
+            Row("W1", "PA", 403),
+            Row("admin A", "PB", 404),
+            Row("admin B", "PA", 404),
+            Row("admin A", "no such pool", 404),
+            Row("admin A", "PA", 201),
+        ],
+    ),
+    ("GET", "/v1/admin/pools/{pool_id:uuid}/proposals"): RouteCase(
+        with_pool("/v1/admin/pools/{pool_id}/proposals"),
+        [
+            Row("anonymous", "PA", 401),
+            Row("W1", "PA", 403),
+            Row("admin A", "PB", 404),
+            Row("admin B", "PA", 404),
+            Row("admin A", "PA", 200),
+            Row("operator", "PB", 200),
+        ],
+    ),
+    ("GET", "/v1/me/proposals"): RouteCase(
+        fixed("/v1/me/proposals"), [ANONYMOUS_401, ADMIN_403, Row("W1", "self", 200)]
+    ),
+    ("POST", "/v1/me/proposals/{proposal_id:uuid}/vote"): RouteCase(
+        fixed(f"/v1/me/proposals/{uuid.UUID(int=12)}/vote", json={"choice": "yes"}),
+        [ANONYMOUS_401, ADMIN_403, Row("W1", "self", 404, slug="proposal-not-found")],
+    ),
     # Gateways: no token makes a webhook acceptable, only the gateway's signature.
     ("POST", "/v1/sms/twilio"): RouteCase(
         fixed("/v1/sms/twilio", data={"MessageSid": "SM1", "From": W1_PHONE, "Body": "BALANCE"}),

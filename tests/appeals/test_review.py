@@ -185,3 +185,21 @@ async def test_the_audit_log_cannot_be_changed_or_deleted(demo: Demo) -> None:
                     await session.execute(text(statement))
         await session.rollback()
         assert len((await session.scalars(select(AuditEvent))).all()) == 1
+
+
+async def test_pool_health_counts_open_appeals_and_those_past_their_deadline(demo: Demo) -> None:
+    from appeals.review import pool_health
+    from pools.models import Pool
+
+    await _run_month(demo)
+    async with demo.sessions() as session:
+        decision = await _decision(session, "contribution")
+        worker = await session.get(Worker, decision.worker_id)
+        appeal, _ = await file_appeal(session, worker, decision.id, "", "api")  # type: ignore[arg-type]
+        await session.commit()
+        pool = await session.get(Pool, demo.pool_id)
+        assert pool is not None
+        soon = await pool_health(session, pool, appeal.created_at + timedelta(days=1))
+        late = await pool_health(session, pool, appeal.deadline_at + timedelta(days=1))
+    assert (soon.appeals_open, soon.appeals_overdue) == (1, 0)
+    assert (late.appeals_open, late.appeals_overdue) == (1, 1)

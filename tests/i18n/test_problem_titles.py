@@ -40,6 +40,9 @@ PACKAGES = (
     "banks",
     "appeals",
     "channels",
+    "audit",
+    "votes",
+    "web",
     "api",
 )
 """Mutua's packages that can define errors (`actuarial/` raises no `MutuaError`)."""

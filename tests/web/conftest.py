@@ -59,7 +59,7 @@ class Site:
         await dispatch_pending(self.db, self.sms)
         sent = self.sms.last_to(phone)
         assert sent is not None, f"no SMS was sent to {phone}"
-        match = re.search(r"\b(\d{6})\b", sent.body)
+        match = re.search(r"(?<!\d)(\d{6})(?!\d)", sent.body)
         assert match, sent.body
         return match.group(1)
 

@@ -59,6 +59,12 @@ async def test_every_page_in_every_language(site: Site) -> None:
         )
         run = await session.scalar(select(MonthlyRun))
         assert member is not None and run is not None
+    await site.sign_in_worker(demo.phones[0])
+    decisions = await site.page("/me/decisions")
+    form = decisions.select_one("form[action$='/appeal']")
+    assert form is not None
+    response = await site.submit("/me/decisions", str(form["action"]), {"text": "Mi ingreso"})
+    assert response.status_code == 200, "an appeal on the queue, and one decision appealed"
     pool = f"/admin/pools/{demo.pool_id}"
     pages = {
         "anonymous": ["/", "/signin", "/admin/signin"],
@@ -70,6 +76,7 @@ async def test_every_page_in_every_language(site: Site) -> None:
             f"{pool}/members?q=zzz",
             f"{pool}/members/{member.id}",
             f"{pool}/runs/{run.id}",
+            f"{pool}/appeals",
         ],
     }
     failures: list[str] = []

@@ -17,7 +17,7 @@ from sqlalchemy import select
 from pools import service
 from pools.admins import create_admin
 from pools.models import Membership, Pool, Worker
-from runs.models import MonthlyRun
+from runs.models import Decision, MonthlyRun
 from tests.web.conftest import Site, seed_and_run
 
 OTHER_ADMIN = "other@co.example"
@@ -31,7 +31,7 @@ class Row:
     status: int
     target: str = "own"
     """own: the demo pool's ids; unknown: ids of nothing; crossed: the demo pool with
-    another pool's member and run (ids of nothing in it)."""
+    another pool's member, a run of nothing, and another worker's decision."""
 
 
 WORKER_PAGE = [Row("anonymous", 303), Row("admin", 403), Row("worker", 200)]
@@ -58,6 +58,7 @@ ROUTES: dict[tuple[str, str], list[Row]] = {
     ("GET", "/admin/pools/{pool_id:uuid}/members"): POOL_PAGE,
     ("GET", "/admin/pools/{pool_id:uuid}/members/{membership_id:uuid}"): IN_POOL_PAGE,
     ("GET", "/admin/pools/{pool_id:uuid}/runs/{run_id:uuid}"): IN_POOL_PAGE,
+    ("GET", "/admin/pools/{pool_id:uuid}/appeals"): POOL_PAGE,
     # Forms: the CSRF check is in test_security; here, who may post at all.
     ("POST", "/signin"): [],
     ("POST", "/signin/code"): [],
@@ -66,6 +67,13 @@ ROUTES: dict[tuple[str, str], list[Row]] = {
     ("POST", "/join"): [Row("anonymous", 303), Row("admin", 403)],
     ("POST", "/me/income"): [Row("anonymous", 303), Row("admin", 403)],
     ("POST", "/me/income/csv"): [Row("anonymous", 303), Row("admin", 403)],
+    ("POST", "/me/decisions/{decision_id:uuid}/appeal"): [
+        Row("anonymous", 303),
+        Row("admin", 403),
+        Row("worker", 404, "crossed"),
+        Row("worker", 404, "unknown"),
+        Row("worker", 200),
+    ],
     ("POST", "/admin/pools/{pool_id:uuid}/runs"): [
         Row("anonymous", 303),
         Row("worker", 403),
@@ -111,19 +119,31 @@ async def test_every_page_checks_the_caller_and_what_it_names(site: Site) -> Non
             select(Membership).where(Membership.pool_id == own_pool.id)
         )
         run = await session.scalar(select(MonthlyRun).where(MonthlyRun.pool_id == own_pool.id))
+        worker = await session.scalar(select(Worker).where(Worker.phone_e164 == demo.phones[0]))
+        assert worker is not None
+        mine = await session.scalar(select(Decision).where(Decision.worker_id == worker.id))
+        theirs = await session.scalar(select(Decision).where(Decision.worker_id != worker.id))
+        assert mine is not None and theirs is not None
         await session.commit()
         assert own_member is not None and run is not None
         ids = {
-            "own": {"pool_id": own_pool.id, "membership_id": own_member.id, "run_id": run.id},
+            "own": {
+                "pool_id": own_pool.id,
+                "membership_id": own_member.id,
+                "run_id": run.id,
+                "decision_id": mine.id,
+            },
             "unknown": {
                 "pool_id": uuid.uuid4(),
                 "membership_id": uuid.uuid4(),
                 "run_id": uuid.uuid4(),
+                "decision_id": uuid.uuid4(),
             },
             "crossed": {
                 "pool_id": own_pool.id,
                 "membership_id": other_member.id,
                 "run_id": uuid.uuid4(),
+                "decision_id": theirs.id,
             },
         }
 

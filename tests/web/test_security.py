@@ -3,6 +3,7 @@ and forms nobody else's page can submit."""
 
 from __future__ import annotations
 
+import re
 from collections.abc import AsyncIterator
 
 import pytest
@@ -69,7 +70,7 @@ async def test_behind_https_every_page_cookie_is_secure(https_site: AsyncTestCli
 @pytest.mark.parametrize("path", FORMS)
 async def test_a_form_without_its_csrf_token_is_refused(site: Site, path: str) -> None:
     await site.page("/signin")  # the CSRF cookie is set, but the form does not send it back
-    url = path.replace("{pool_id:uuid}", "00000000-0000-0000-0000-000000000000")
+    url = re.sub(r"\{\w+:uuid\}", "00000000-0000-0000-0000-000000000000", path)
     missing = await site.client.post(url, data={"phone": "+14155550166"})
     assert missing.status_code == 403, (path, missing.status_code)
     forged = await site.client.post(url, data={"phone": "+14155550166", "_csrf_token": "x" * 64})

@@ -174,3 +174,34 @@ async def test_my_data_downloads_as_json_and_csv(site: Site) -> None:
     } <= sections
     transfer_ids = {row[1] for row in rows if row[0] == "ledger.transfers"}
     assert transfer_ids == {t["id"] for t in document["ledger"]["transfers"]}
+
+
+async def test_a_worker_appeals_a_decision_and_the_administrator_sees_it(site: Site) -> None:
+    demo = await seed_and_run(site, n_workers=6)
+    await site.sign_in_worker(demo.phones[2])
+    await site.client.get("/language", params={"lang": "en", "next": "/"})
+    decisions = await site.page("/me/decisions")
+    forms = decisions.select("form[action$='/appeal']")
+    assert forms, "every decision can be appealed"
+    action = str(forms[0]["action"])
+    token = await site.csrf("/me/decisions")
+    reason = "I worked fewer weeks than the model thinks"
+    response = await site.client.post(action, data={"_csrf_token": token, "text": reason})
+    soup = parse(response)
+    assert response.status_code == 200
+    notice = soup.find(class_="notice")
+    assert notice is not None and notice.get_text().startswith("We got your appeal D-")
+    assert len(soup.select("form[action$='/appeal']")) == len(forms) - 1, "filed once"
+    again = await site.client.post(action, data={"_csrf_token": token, "text": "again"})
+    assert again.status_code == 200, "appealing again answers with the appeal already filed"
+    too_long = await site.client.post(
+        str(forms[1]["action"]), data={"_csrf_token": token, "text": "x" * 1001}
+    )
+    assert too_long.status_code == 422 and parse(too_long).find(class_="error") is not None
+
+    site.client.cookies.clear()
+    await site.sign_in_admin(demo.admin_email, create=False, password=demo.admin_password)
+    queue = await site.page(f"/admin/pools/{demo.pool_id}/appeals")
+    items = queue.select("ul.appeals > li")
+    assert len(items) == 1
+    assert reason in items[0].get_text() and items[0].find("details") is not None
