@@ -16,6 +16,7 @@ from datetime import datetime, timedelta
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from appeals import APPEAL_DAYS, file_appeal
+from appeals.service import AppealWindowClosed
 from banks import repository as bank_repository
 from banks.service import decide_deposit
 from banks.sync import payer_label
@@ -24,7 +25,6 @@ from channels.income_flow import PLATFORM_NAMES
 from channels.numbers import parse_choice
 from channels.replies import Reply, clean_inbound, say, say_problem, silent
 from channels.words import Read, language_of_word, opt_out_word, read
-from core.errors import ValidationFailed
 from core.money import Money
 from core.ratelimit import Limit, counter_key, hit
 from i18n import (
@@ -128,6 +128,9 @@ async def converse(session: AsyncSession, phone: str, body: str, context: Contex
         return silent("limited")
 
     language = language_of(worker, phone)
+    if worker is None and found is not None:
+        # A stranger is answered in the language of the word they used, if it says one.
+        language = language_of_word(found.word, language_for_phone(phone)) or language
     if command is Command.HELP:
         return say("HELP", "sms.help", language, support=context.support)
     if worker is None:
@@ -258,8 +261,8 @@ async def _appeal(session: AsyncSession, worker: Worker, argument: str, language
         return say("APPEAL", "sms.no_decision", language)
     try:
         appeal, _ = await file_appeal(session, worker, decision.id, reason[:1000], "sms")
-    except ValidationFailed:  # pragma: no cover - the reason is cut to fit above
-        return say("APPEAL", "sms.appeal_ask", language)
+    except AppealWindowClosed:
+        return say_problem("APPEAL", "appeal-window-closed", language)
     return say("APPEAL", "appeal.received", language, reference=appeal.reference, days=APPEAL_DAYS)
 
 

@@ -11,6 +11,7 @@ import re
 import uuid
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
+from datetime import timedelta
 from html import unescape
 from typing import Any
 
@@ -21,6 +22,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from twilio.request_validator import RequestValidator
 
 from api.app import create_app
+from core.clock import utcnow
 from core.db import create_engine, session_factory
 from core.settings import Settings
 from notifications.providers import MemorySmsProvider
@@ -102,6 +104,7 @@ class SmsApi(Api):
         kind: str = "payout",
         factors: tuple[str, str] = ("income_drop", "short_history"),
         reference: str | None = None,
+        days_ago: int = 0,
     ) -> Decision:
         from sqlalchemy import select
 
@@ -130,6 +133,7 @@ class SmsApi(Api):
                 factors={},
                 model_id=None,
                 transfer_ids=[],
+                created_at=utcnow() - timedelta(days=days_ago),
             )
             session.add(decision)
             await session.commit()

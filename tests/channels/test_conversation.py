@@ -254,3 +254,15 @@ async def test_inbound_texts_are_limited_per_phone(database_url: str) -> None:
     assert replies[3] == "You have sent many texts. Please wait an hour, then try again."
     assert replies[4] is None
     assert stop is not None and stop.startswith("You will get no more texts")
+
+
+async def test_an_appeal_after_the_window_is_refused_in_words(sms: SmsApi) -> None:
+    pool = await sms.pool_code()
+    phone = "+14155550197"
+    await sms.text(phone, f"JOIN {pool['code']}")
+    old = await sms.add_decision(phone, "2026-08", days_ago=61)
+    assert await sms.text(phone, f"APPEAL {old.reference} too late?") == (
+        "The time to appeal this decision is over"
+    )
+    async with sms.db() as session:
+        assert list(await session.scalars(select(Appeal))) == []
