@@ -27,7 +27,6 @@ from pools.service import administered_pool
 from pools.viewer import Viewer
 from runs import repository as runs_repository
 from runs.models import PricingSnapshot
-from runs.solvency import price_snapshot
 from votes.models import Proposal, Vote
 
 Choice = Literal["yes", "no"]
@@ -71,6 +70,8 @@ async def _effect(
     )
     if snapshot is None:
         return None
+    from runs.solvency import price_snapshot  # the pricing engine loads PyMC: only when asked
+
     now = await price_snapshot(
         snapshot.data, before, pool.currency, snapshot.reserve_minor, scenarios
     )

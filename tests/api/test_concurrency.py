@@ -204,13 +204,13 @@ async def test_a_retry_after_a_crash_goes_through_within_seconds(
             september_locked(database_url, worker_id),
             httpx.AsyncClient(base_url=f"http://127.0.0.1:{port}", timeout=30) as client,
         ):
-            await _until(lambda: _answers(client), 20)
+            await _until(lambda: _answers(client), 90)  # a cold start on a busy machine
             request = asyncio.ensure_future(
                 client.post("/v1/me/income", json=INCOME, headers=headers)
             )
             engine = create_engine(database_url)
             try:
-                await _until(lambda: _present(session_factory(engine)), 5)
+                await _until(lambda: _present(session_factory(engine)), 30)
             finally:
                 await engine.dispose()
             doomed.send_signal(signal.SIGKILL)

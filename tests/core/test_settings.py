@@ -14,6 +14,7 @@ POSTGRES = "postgresql+asyncpg://mutua@db.internal/mutua"
 @pytest.mark.parametrize(
     "key",
     ["x", "secret", "correct-horse", "a" * 200, "ab" * 60, secrets.token_hex(31)],
+    ids=["x", "secret", "words", "one-letter", "two-letters", "31-random-bytes"],
 )
 def test_a_guessable_secret_key_is_refused_in_production(key: str) -> None:
     with pytest.raises(ValueError, match="at least 32 random bytes"):
@@ -21,7 +22,9 @@ def test_a_guessable_secret_key_is_refused_in_production(key: str) -> None:
 
 
 @pytest.mark.parametrize(
-    "key", [secrets.token_urlsafe(32), secrets.token_hex(32), secrets.token_urlsafe(64)]
+    "key",
+    [secrets.token_urlsafe(32), secrets.token_hex(32), secrets.token_urlsafe(64)],
+    ids=["urlsafe-32", "hex-32", "urlsafe-64"],
 )
 def test_a_key_of_32_random_bytes_is_accepted(key: str) -> None:
     settings = Settings.from_env({"MUTUA_DATABASE_URL": POSTGRES, "MUTUA_SECRET_KEY": key})
