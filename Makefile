@@ -40,7 +40,7 @@ run: $(VENV)/.synced i18n-compile
 	$(BIN)/mutua serve --host 127.0.0.1 --port 8000
 
 test: $(VENV)/.synced i18n-compile
-	$(BIN)/pytest $(PYTEST_ARGS)
+	$(BIN)/pytest -n 2 --dist loadfile $(PYTEST_ARGS)
 
 lint: $(VENV)/.synced
 	$(BIN)/ruff check .
