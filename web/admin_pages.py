@@ -37,7 +37,7 @@ POOLS_SHOWN = 100
 
 
 def viewer_of(admin: Administrator) -> Viewer:
-    return Viewer(admin_id=admin.id, is_operator=admin.role == "operator")
+    return Viewer.of_admin(admin)
 
 
 async def administered(

@@ -104,7 +104,7 @@ class AuditEventOut(msgspec.Struct, kw_only=True):
 
 
 def _viewer(admin: Administrator) -> Viewer:
-    return Viewer(admin_id=admin.id, is_operator=admin.role == "operator")
+    return Viewer.of_admin(admin)
 
 
 def _event_out(event: AuditEvent) -> AuditEventOut:

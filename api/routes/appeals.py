@@ -123,7 +123,7 @@ class AdminAppealController(Controller):
     ) -> Page[AppealOut]:
         """The queue to answer, by SMS, USSD, API or web alike."""
         after = decode_cursor(cursor, "appeals", (uuid.UUID,))
-        viewer = Viewer(admin_id=admin.id, is_operator=admin.role == "operator")
+        viewer = Viewer.of_admin(admin)
         rows = await pool_appeals_page(
             db_session, viewer, pool_id, after=after[0] if after else None, limit=limit + 1
         )

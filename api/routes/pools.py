@@ -222,7 +222,7 @@ class AdminPoolController(Controller):
     ) -> Page[MemberOut]:
         """Members who left stay listed, with `left_on`."""
         after = decode_cursor(cursor, "members", (uuid.UUID,))
-        viewer = Viewer(admin_id=admin.id, is_operator=admin.role == "operator")
+        viewer = Viewer.of_admin(admin)
         _, rows = await service.pool_members_page(
             db_session, viewer, pool_id, after=after[0] if after else None, limit=limit + 1
         )

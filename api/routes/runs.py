@@ -31,7 +31,7 @@ from runs.schemas import HealthOut, RunIn, RunOut, RunsOut
 
 
 async def _pool(db_session: DbSession, admin: CurrentAdmin, pool_id: uuid.UUID) -> Pool:
-    viewer = Viewer(admin_id=admin.id, is_operator=admin.role == "operator")
+    viewer = Viewer.of_admin(admin)
     return await service.administered_pool(db_session, viewer, pool_id)
 
 

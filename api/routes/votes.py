@@ -115,7 +115,7 @@ class AdminVoteController(Controller):
     ) -> ProposalOut:
         """Opens a vote for the pool's `vote_days`; every active member is texted how to vote.
         `from_recommendation` takes the last run's solved rate in one step."""
-        viewer = Viewer(admin_id=admin.id, is_operator=admin.role == "operator")
+        viewer = Viewer.of_admin(admin)
         actor = Actor.administrator(admin.id, admin.email, client_of(request))
         proposal = await service.propose(
             db_session, viewer, actor, pool_id, data.changes,
@@ -131,7 +131,7 @@ class AdminVoteController(Controller):
         self, pool_id: FromPath[uuid.UUID], admin: CurrentAdmin, db_session: DbSession
     ) -> list[ProposalOut]:
         """A vote whose time is over is counted on the spot."""
-        viewer = Viewer(admin_id=admin.id, is_operator=admin.role == "operator")
+        viewer = Viewer.of_admin(admin)
         pool = await administered_pool(db_session, viewer, pool_id)
         found = await service.proposals_of_pool(db_session, pool.id)
         if any([await service.close_if_due(db_session, p) for p in found]):
