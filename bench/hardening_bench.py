@@ -81,8 +81,8 @@ def free_port() -> int:
 
 
 @asynccontextmanager
-async def server(database_url: str, **settings: str) -> AsyncIterator[str]:
-    """The app in a uvicorn process of its own; yields its base URL, stops it after."""
+async def server(database_url: str, *, workers: int = 1, **settings: str) -> AsyncIterator[str]:
+    """The app under uvicorn, in `workers` processes; yields its base URL, stops it after."""
     port = free_port()
     environment = {
         **os.environ,
@@ -95,6 +95,7 @@ async def server(database_url: str, **settings: str) -> AsyncIterator[str]:
     process = await asyncio.create_subprocess_exec(
         *(sys.executable, "-m", "uvicorn", "--factory", "api.app:create_app"),
         *("--host", "127.0.0.1", "--port", str(port), "--log-level", "error"),
+        *("--workers", str(workers)),
         env=environment,
         cwd=ROOT,
         stdout=asyncio.subprocess.DEVNULL,

@@ -11,7 +11,6 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from channels import repository
 from core.money import Money
-from pools.ledger_queries import accounts_for_worker
 from pools.models import Pool
 from runs import repository as runs_repository
 from runs import service as runs_service
@@ -37,10 +36,7 @@ class Target:
 
 
 async def balance(session: AsyncSession, worker_id: uuid.UUID, pool: Pool) -> Balance:
-    accounts = {
-        a.kind: a.balance_minor for a in await accounts_for_worker(session, worker_id, pool.id)
-    }
-    paid = await repository.contributions_paid(session, worker_id, pool.id)
+    accounts, paid = await repository.balances(session, worker_id, pool.id)
     return Balance(
         savings=Money(accounts.get("member_savings", 0), pool.currency),
         paid=Money(paid, pool.currency),

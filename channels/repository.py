@@ -7,7 +7,7 @@ from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import delete, func, select
+from sqlalchemy import bindparam, case, delete, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from channels.models import ConversationState, InboundMessage
@@ -19,12 +19,38 @@ PAID_REASONS = ("contribution", "catchup", "arrears_settled")
 """Transfer reasons that move a member's money into the pool's reserve."""
 
 
-async def inbound(session: AsyncSession, gateway: str, message_id: str) -> InboundMessage | None:
-    return await session.scalar(
-        select(InboundMessage).where(
-            InboundMessage.gateway == gateway, InboundMessage.message_id == message_id
-        )
+# The statements every text runs are built once: building one costs more than running it.
+_INBOUND = select(InboundMessage).where(
+    InboundMessage.gateway == bindparam("gateway"),
+    InboundMessage.message_id == bindparam("message_id"),
+)
+_ACTIVE_POOLS = (
+    select(Pool)
+    .join(Membership, Membership.pool_id == Pool.id)
+    .where(Membership.worker_id == bindparam("worker_id"), Membership.status == "active")
+    .order_by(Membership.created_at, Membership.id)
+)
+_PAID = (
+    select(func.coalesce(func.sum(LedgerTransfer.amount_minor), 0))
+    .where(
+        LedgerTransfer.debit_account_id == LedgerAccount.id,
+        LedgerTransfer.reason.in_(PAID_REASONS),
     )
+    .correlate(LedgerAccount)
+    .scalar_subquery()
+)
+_BALANCES = select(
+    LedgerAccount.kind,
+    LedgerAccount.credits_posted_minor - LedgerAccount.debits_posted_minor,
+    case((LedgerAccount.kind == "member_savings", _PAID), else_=0),
+).where(
+    LedgerAccount.worker_id == bindparam("worker_id"),
+    LedgerAccount.pool_id == bindparam("pool_id"),
+)
+
+
+async def inbound(session: AsyncSession, gateway: str, message_id: str) -> InboundMessage | None:
+    return await session.scalar(_INBOUND, {"gateway": gateway, "message_id": message_id})
 
 
 async def state_of(session: AsyncSession, phone: str, now: datetime) -> ConversationState | None:
@@ -56,34 +82,22 @@ async def clear_state(session: AsyncSession, phone: str) -> None:
 
 async def active_pools(session: AsyncSession, worker_id: uuid.UUID) -> Sequence[Pool]:
     """The pools the worker is an active member of, oldest membership first."""
-    rows = await session.scalars(
-        select(Pool)
-        .join(Membership, Membership.pool_id == Pool.id)
-        .where(Membership.worker_id == worker_id, Membership.status == "active")
-        .order_by(Membership.created_at, Membership.id)
-    )
-    return list(rows)
+    return list(await session.scalars(_ACTIVE_POOLS, {"worker_id": worker_id}))
 
 
-async def contributions_paid(
+async def balances(
     session: AsyncSession, worker_id: uuid.UUID, pool_id: uuid.UUID
-) -> int:
-    """Everything the member has paid the pool from their savings, in minor units."""
-    savings = (
-        select(LedgerAccount.id)
-        .where(
-            LedgerAccount.worker_id == worker_id,
-            LedgerAccount.pool_id == pool_id,
-            LedgerAccount.kind == "member_savings",
-        )
-        .scalar_subquery()
-    )
-    total = await session.scalar(
-        select(func.coalesce(func.sum(LedgerTransfer.amount_minor), 0)).where(
-            LedgerTransfer.debit_account_id == savings, LedgerTransfer.reason.in_(PAID_REASONS)
-        )
-    )
-    return int(total or 0)
+) -> tuple[dict[str, int], int]:
+    """The member's balances by account kind, and everything they have paid the pool from
+    their savings (transfers with a `PAID_REASONS` reason), in minor units, in one read."""
+    held: dict[str, int] = {}
+    paid = 0
+    for kind, balance, paid_from in await session.execute(
+        _BALANCES, {"worker_id": worker_id, "pool_id": pool_id}
+    ):
+        held[kind] = int(balance)
+        paid += int(paid_from or 0)
+    return held, paid
 
 
 async def decision_by_reference(

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from functools import lru_cache
 from typing import Literal
 
 import phonenumbers
@@ -169,8 +170,11 @@ _BY_REGION = {
 }
 
 
+@lru_cache(maxsize=4096)
 def language_for_phone(phone_e164: str) -> str | None:
-    """The usual language of the phone number's country, or None if there is no clear one."""
+    """The usual language of the phone number's country, or None if there is no clear one.
+
+    Kept for the phones seen lately: every text asks it, and parsing a number is not free."""
     try:
         number = phonenumbers.parse(phone_e164, None)
     except phonenumbers.NumberParseException:

@@ -6,7 +6,7 @@ import uuid
 from collections.abc import Sequence
 from datetime import date, datetime
 
-from sqlalchemy import and_, exists, func, or_, select
+from sqlalchemy import and_, bindparam, exists, func, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from pools.models import Administrator, Membership, Pool, PoolAdministrator, SignInCode, Worker
@@ -16,8 +16,12 @@ async def worker_by_id(session: AsyncSession, worker_id: uuid.UUID) -> Worker | 
     return await session.get(Worker, worker_id)
 
 
+_WORKER_BY_PHONE = select(Worker).where(Worker.phone_e164 == bindparam("phone"))
+"""Built once: every text and sign-in looks a worker up by phone."""
+
+
 async def worker_by_phone(session: AsyncSession, phone_e164: str) -> Worker | None:
-    return await session.scalar(select(Worker).where(Worker.phone_e164 == phone_e164))
+    return await session.scalar(_WORKER_BY_PHONE, {"phone": phone_e164})
 
 
 async def admin_by_email(session: AsyncSession, email: str) -> Administrator | None:
