@@ -50,18 +50,44 @@ def main(ctx: click.Context) -> None:
 @click.option(
     "--with-scheduler", is_flag=True, help="Also run the monthly scheduler (a small co-op)."
 )
+@click.option(
+    "--workers",
+    default=1,
+    show_default=True,
+    type=click.IntRange(1, 64),
+    help="Server processes (PostgreSQL only): one a core serves the most texts and pages.",
+)
 @click.pass_context
-def serve(ctx: click.Context, host: str, port: int, with_scheduler: bool) -> None:
+def serve(ctx: click.Context, host: str, port: int, with_scheduler: bool, workers: int) -> None:
     """Serve the API (OpenAPI UI at /schema)."""
     import uvicorn
 
     from api.app import create_app
 
     settings = _settings(ctx)
+    if workers > 1 and not settings.database_url.startswith("postgresql"):
+        raise click.UsageError("--workers needs PostgreSQL: SQLite takes one writer at a time")
+    if workers > 1 and with_scheduler:
+        raise click.UsageError(
+            "--with-scheduler runs in one process: start `mutua scheduler` beside the workers"
+        )
     click.echo(f"Mutua on http://{host}:{port}  (API docs: http://{host}:{port}/schema)")
-    app = create_app(settings, run_scheduler=with_scheduler)
     # Forwarded headers are read by the app, from MUTUA_TRUSTED_PROXIES only; uvicorn's own
     # handling would believe them from any local process.
+    if workers > 1:
+        # Each process builds its own app from the same MUTUA_* environment; the outbox,
+        # vote closing and bank sync loops in each take their rows under row locks.
+        uvicorn.run(
+            "api.app:create_app",
+            factory=True,
+            host=host,
+            port=port,
+            workers=workers,
+            log_level="info",
+            proxy_headers=False,
+        )
+        return
+    app = create_app(settings, run_scheduler=with_scheduler)
     uvicorn.run(app, host=host, port=port, log_level="info", proxy_headers=False)
 
 

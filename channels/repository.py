@@ -7,7 +7,7 @@ from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import bindparam, case, delete, func, select
+from sqlalchemy import bindparam, case, delete, func, literal_column, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from channels.models import ConversationState, InboundMessage
@@ -24,6 +24,7 @@ _INBOUND = select(InboundMessage).where(
     InboundMessage.gateway == bindparam("gateway"),
     InboundMessage.message_id == bindparam("message_id"),
 )
+_STATE = select(ConversationState).where(ConversationState.phone_e164 == bindparam("phone"))
 _ACTIVE_POOLS = (
     select(Pool)
     .join(Membership, Membership.pool_id == Pool.id)
@@ -34,7 +35,8 @@ _PAID = (
     select(func.coalesce(func.sum(LedgerTransfer.amount_minor), 0))
     .where(
         LedgerTransfer.debit_account_id == LedgerAccount.id,
-        LedgerTransfer.reason.in_(PAID_REASONS),
+        # Constants in the SQL: an expanding IN list is re-rendered on every execution.
+        or_(*(LedgerTransfer.reason == literal_column(f"'{reason}'") for reason in PAID_REASONS)),
     )
     .correlate(LedgerAccount)
     .scalar_subquery()
@@ -55,7 +57,7 @@ async def inbound(session: AsyncSession, gateway: str, message_id: str) -> Inbou
 
 async def state_of(session: AsyncSession, phone: str, now: datetime) -> ConversationState | None:
     """The phone's exchange under way, unless it has expired."""
-    state = await session.get(ConversationState, phone)
+    state = await session.scalar(_STATE, {"phone": phone})
     if state is None or state.expires_at <= now:
         return None
     return state
