@@ -65,7 +65,7 @@ def create_app(
 
     @asynccontextmanager
     async def lifespan(app: Litestar) -> AsyncIterator[None]:
-        engine = create_engine(settings.database_url)
+        engine = create_engine(settings.database_url, settings.database_pool_size)
         app.state.engine = engine
         app.state.session_factory = session_factory(engine)
         app.state.sms_provider = provider

@@ -20,8 +20,11 @@ def is_sqlite(url: str) -> bool:
     return make_url(url).get_backend_name() == "sqlite"
 
 
-def create_engine(url: str, **kwargs: Any) -> AsyncEngine:
+def create_engine(url: str, pool_size: int = 5, **kwargs: Any) -> AsyncEngine:
     """An engine with the per-connection settings Mutua relies on.
+
+    `pool_size` is the PostgreSQL connections kept open (`Settings.database_pool_size` for
+    the server; the default suits a command line).
 
     `hide_parameters` keeps bound values (phone numbers, emails, message bodies) out of the
     text of database errors, which end up in logs.
@@ -53,6 +56,7 @@ def create_engine(url: str, **kwargs: Any) -> AsyncEngine:
 
         return engine
     kwargs.setdefault("pool_pre_ping", True)
+    kwargs.setdefault("pool_size", pool_size)
     return create_async_engine(url, **kwargs)
 
 

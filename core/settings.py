@@ -30,6 +30,10 @@ class Settings:
     database_url: str = DEFAULT_DATABASE_URL
     """SQLAlchemy async URL; SQLite under var/ is the embedded default, PostgreSQL (asyncpg)
     is production."""
+    database_pool_size: int = 20
+    """PostgreSQL connections each server process keeps open. Requests beyond it wait for
+    one; a pool smaller than the requests in flight makes and drops a connection for each
+    request over it, which costs more than the request's own work."""
     secret_key: str = field(default="", repr=False)
     """Signs access tokens and peppers sign-in code hashes; rotate it to sign everyone out."""
     sms_provider: str = DEFAULT_SMS_PROVIDER
@@ -133,6 +137,7 @@ class Settings:
         return cls(
             database_url=database_url,
             secret_key=secret,
+            database_pool_size=_int(env, "MUTUA_DATABASE_POOL_SIZE", cls.database_pool_size),
             sms_provider=env.get("MUTUA_SMS_PROVIDER", DEFAULT_SMS_PROVIDER),
             token_ttl_seconds=_int(env, "MUTUA_TOKEN_TTL_SECONDS", cls.token_ttl_seconds),
             debug=env.get("MUTUA_DEBUG", "").lower() in {"1", "true", "yes"},
