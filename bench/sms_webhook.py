@@ -99,8 +99,14 @@ async def exchange(
     return status, await reader.readexactly(length)
 
 
+def _check(status: int, body: bytes) -> bool:
+    return status == 200 and b"<Message>Savings" in body
+
+
 async def load(base: str, requests: list[bytes], concurrency: int) -> list[float]:
-    """Sends the requests over `concurrency` kept-alive connections; their latencies.
+    """Sends the requests over `concurrency` kept-alive connections, each sending its next
+    as soon as it has an answer (a closed loop: the most the server can take); their
+    latencies.
 
     A plain HTTP/1.1 client over asyncio streams: the load generator shares the server's two
     cores, and a full client library costs more CPU per request than the server does.
@@ -121,12 +127,44 @@ async def load(base: str, requests: list[bytes], concurrency: int) -> list[float
                 started = time.perf_counter()
                 status, body = await exchange(reader, writer, request)
                 latencies.append(time.perf_counter() - started)
-                if status != 200 or b"<Message>Savings" not in body:
-                    failures += 1
+                failures += not _check(status, body)
         finally:
             writer.close()
 
     await asyncio.gather(*(connection() for _ in range(concurrency)))
+    if failures:
+        raise SystemExit(f"{failures} webhooks were not answered with a balance")
+    return latencies
+
+
+async def paced(base: str, requests: list[bytes], rate: float, connections: int) -> list[float]:
+    """Sends request i at `i / rate` seconds, as texts arrive from many phones whatever the
+    server is doing (an open loop), over up to `connections` kept-alive connections; each
+    latency counts from the moment its request was due, so a server that falls behind is
+    charged for the wait it causes."""
+    address = urlsplit(base)
+    idle: asyncio.Queue[tuple[asyncio.StreamReader, asyncio.StreamWriter]] = asyncio.Queue()
+    for _ in range(connections):
+        idle.put_nowait(await asyncio.open_connection(address.hostname, address.port))
+    latencies: list[float] = []
+    failures = 0
+    start = time.perf_counter() + 0.05
+
+    async def send(index: int, request: bytes) -> None:
+        nonlocal failures
+        due = start + index / rate
+        await asyncio.sleep(max(0.0, due - time.perf_counter()))
+        reader, writer = await idle.get()
+        try:
+            status, body = await exchange(reader, writer, request)
+        finally:
+            idle.put_nowait((reader, writer))
+        latencies.append(time.perf_counter() - due)
+        failures += not _check(status, body)
+
+    await asyncio.gather(*(send(index, request) for index, request in enumerate(requests)))
+    while not idle.empty():
+        idle.get_nowait()[1].close()
     if failures:
         raise SystemExit(f"{failures} webhooks were not answered with a balance")
     return latencies
@@ -190,7 +228,15 @@ async def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--server", default="postgresql+asyncpg://postgres@127.0.0.1:5432/test")
     parser.add_argument("--requests", type=int, default=3000)
-    parser.add_argument("--concurrency", type=int, default=32)
+    parser.add_argument(
+        "--concurrency", type=int, default=32, help="requests in flight (connections)"
+    )
+    parser.add_argument(
+        "--rate",
+        type=float,
+        help="send this many webhooks a second whatever the answers (an open loop), and "
+        "measure latency from when each was due; without it, as fast as answers come",
+    )
     parser.add_argument(
         "--workers", type=int, default=2, help="uvicorn worker processes (mutua serve --workers)"
     )
@@ -213,13 +259,21 @@ async def main() -> None:
             serving = server_processes(urlsplit(base).port or 80)
             server_cpu, database_cpu = cpu_seconds(serving), cpu_seconds(postgres)
             started = time.perf_counter()
-            latencies = await load(base, timed, args.concurrency)
+            if args.rate:
+                latencies = await paced(base, timed, args.rate, args.concurrency)
+            else:
+                latencies = await load(base, timed, args.concurrency)
             elapsed = time.perf_counter() - started
             server_cpu = cpu_seconds(serving) - server_cpu
             database_cpu = cpu_seconds(postgres) - database_cpu
         print(
             f"signed inbound webhooks on PostgreSQL: {args.requests} requests, "
-            f"{args.concurrency} at a time, {MEMBERS} members, "
+            + (
+                f"offered at {args.rate:.0f}/s over {args.concurrency} connections, "
+                if args.rate
+                else f"{args.concurrency} at a time, "
+            )
+            + f"{MEMBERS} members, "
             f"{args.workers} server process{'es' if args.workers > 1 else ''}"
         )
         print(f"  throughput: {args.requests / elapsed:.0f} webhooks/s")
