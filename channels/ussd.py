@@ -15,7 +15,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -26,6 +26,7 @@ from channels.numbers import amount_minor, parse_choice, parse_number
 from core.errors import ValidationFailed
 from core.money import Money
 from core.periods import Period
+from core.ratelimit import Limit, counter_key, hit
 from i18n import SUPPORTED_LANGUAGES, render_sms
 from i18n.registry import Value
 from income.service import record_manual
@@ -68,11 +69,28 @@ def answers(text: str) -> list[str]:
     return [part.strip() for part in text.split("*")] if text.strip() else []
 
 
-async def menu(session: AsyncSession, phone: str, text: str, now: datetime) -> Screen:
+@dataclass(frozen=True, slots=True)
+class UssdLimit:
+    """Screens one phone may open per hour, and the secret that keys the phone's counter."""
+
+    per_hour: int
+    secret: str
+
+    async def allows(self, session: AsyncSession, phone: str, now: datetime) -> bool:
+        limit = Limit("ussd:phone", self.per_hour, timedelta(hours=1))
+        verdict = await hit(session, limit, counter_key(self.secret, "ussd", phone), now)
+        return verdict.allowed
+
+
+async def menu(
+    session: AsyncSession, phone: str, text: str, now: datetime, limit: UssdLimit
+) -> Screen:
     """The screen for the path of answers `text`, from the phone `phone` (E.164)."""
     path = answers(text)[:8]
     worker = await pools_repository.worker_by_phone(session, phone)
     language = language_of(worker, phone)
+    if not await limit.allows(session, phone, now):
+        return end("ussd.rate_limited", language)
     pools = await repository.active_pools(session, worker.id) if worker else []
     if not pools:
         # Not in a pool (yet, or any more): joining is all there is to do.

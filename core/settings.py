@@ -99,6 +99,9 @@ class Settings:
     """Where the HELP text sends workers for a person (a phone number or a short address)."""
     sms_inbound_per_hour: int = 30
     """Texts one phone may send Mutua per hour; past it, one reply says so, then silence."""
+    ussd_per_hour: int = 120
+    """USSD screens one phone may open per hour (a session is one screen an answer, so this
+    is some twenty sessions); past it the menu ends at once with a screen that says so."""
     twilio_account_sid: str = ""
     """Twilio account (`AC…`); webhooks naming another account are refused."""
     twilio_auth_token: str = field(default="", repr=False)
@@ -169,6 +172,7 @@ class Settings:
             public_url=env.get("MUTUA_PUBLIC_URL", "").strip(),
             support_contact=env.get("MUTUA_SUPPORT_CONTACT", cls.support_contact),
             sms_inbound_per_hour=_int(env, "MUTUA_SMS_INBOUND_PER_HOUR", 30),
+            ussd_per_hour=_int(env, "MUTUA_USSD_PER_HOUR", cls.ussd_per_hour),
             twilio_account_sid=env.get("MUTUA_TWILIO_ACCOUNT_SID", ""),
             twilio_auth_token=env.get("MUTUA_TWILIO_AUTH_TOKEN", ""),
             twilio_from=env.get("MUTUA_TWILIO_FROM", ""),

@@ -833,6 +833,14 @@ _TEMPLATES: tuple[Template, ...] = (
         "ussd.invalid", msg("ussd.invalid", "That is not a valid answer. Dial again."), ussd=True
     ),
     Template(
+        "ussd.rate_limited",
+        msg(
+            "ussd.rate_limited",
+            "You have used this menu many times. Please wait an hour, then dial again.",
+        ),
+        ussd=True,
+    ),
+    Template(
         "ussd.payout",
         msg("ussd.payout", "Payout {period}: {amount}\n{factor}"),
         {"period": PERIOD, "amount": money(), "factor": choice("decision.factor")},

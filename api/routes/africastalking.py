@@ -18,7 +18,7 @@ from litestar.params import QueryParameter
 from api.responses import BODY_TOO_LARGE, VALIDATION_FAILED, answer, problems
 from channels.conversation import Context
 from channels.inbound import MESSAGE_ID_MAX, receive
-from channels.ussd import menu
+from channels.ussd import UssdLimit, menu
 from core.clock import utcnow
 from core.errors import Forbidden, ValidationFailed
 from core.phones import InvalidPhone, normalize_phone
@@ -80,7 +80,8 @@ class AfricasTalkingController(Controller):
         if len(text) > USSD_TEXT_MAX or not text.isprintable():
             raise ValidationFailed("text is too long or holds control characters", field="text")
         async with state.session_factory() as session, session.begin():
-            screen = await menu(session, phone, text, utcnow())
+            limit = UssdLimit(settings.ussd_per_hour, settings.secret_key)
+            screen = await menu(session, phone, text, utcnow(), limit)
         return Response(screen.body, media_type="text/plain", status_code=200)
 
     @post(

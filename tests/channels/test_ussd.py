@@ -2,15 +2,21 @@
 
 from __future__ import annotations
 
+from collections.abc import AsyncIterator
 from typing import Any
 
+import pytest
+from litestar.testing import AsyncTestClient
 from sqlalchemy import select
 
+from api.app import create_app
+from core.db import create_engine, session_factory
 from i18n.sms import measure
 from income.models import IncomeRecord
+from notifications.providers import MemorySmsProvider
 from pools.repository import worker_by_phone
 from tests.channels.conftest import AT_TOKEN as TOKEN
-from tests.channels.conftest import SmsApi
+from tests.channels.conftest import SmsApi, twilio_settings
 
 
 async def dial(at: SmsApi, phone: str, text: str, **extra: Any) -> str:
@@ -98,3 +104,34 @@ async def test_a_worker_in_no_pool_is_asked_to_join(at: SmsApi) -> None:
     )
     assert (await dial(at, phone, pool["code"])).startswith("END Karibu Mutua!")
     assert (await dial(at, phone, "")).startswith("CON Mutua\n1 Salio")
+
+
+@pytest.fixture
+async def limited(database_url: str) -> AsyncIterator[SmsApi]:
+    """Africa's Talking's callbacks with three USSD screens a phone an hour."""
+    settings = twilio_settings(database_url, africastalking_callback_token=TOKEN, ussd_per_hour=3)
+    app = create_app(settings, sms_provider=MemorySmsProvider(), run_outbox_worker=False)
+    engine = create_engine(database_url)
+    async with AsyncTestClient(app=app) as client:
+        yield SmsApi(client=client, sms=MemorySmsProvider(), db=session_factory(engine))
+    await engine.dispose()
+
+
+async def test_a_phone_that_dials_too_often_is_told_to_wait_in_its_language(
+    limited: SmsApi,
+) -> None:
+    kenyan, mexican = "+254712345678", "+525512345678"
+    for _ in range(3):
+        assert (await dial(limited, kenyan, "")).startswith("CON ")
+    # The fourth screen in the hour ends the session, in Swahili for a Kenyan phone...
+    assert await dial(limited, kenyan, "") == (
+        "END Umetumia menyu hii mara nyingi. Tafadhali subiri saa moja, kisha piga tena."
+    )
+    assert (await dial(limited, kenyan, "1")).startswith("END Umetumia")
+    # ...and another phone still gets its menu, in Spanish for a Mexican one.
+    assert (await dial(limited, mexican, "")).startswith("CON ")
+    for _ in range(2):
+        await dial(limited, mexican, "")
+    assert (await dial(limited, mexican, "")).startswith(
+        "END Usaste este menu muchas veces"
+    )  # GSM-7: menu, not menú
