@@ -4,10 +4,11 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Sequence
+from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
+from typing import Any, cast
 
-from sqlalchemy import bindparam, case, delete, func, literal_column, or_, select
+from sqlalchemy import Table, bindparam, case, delete, func, literal_column, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from channels.models import ConversationState, InboundMessage
@@ -20,9 +21,10 @@ PAID_REASONS = ("contribution", "catchup", "arrears_settled")
 
 
 # The statements every text runs are built once: building one costs more than running it.
-_INBOUND = select(InboundMessage).where(
-    InboundMessage.gateway == bindparam("gateway"),
-    InboundMessage.message_id == bindparam("message_id"),
+_INBOUND_TABLE = cast(Table, InboundMessage.__table__)
+_INBOUND = select(_INBOUND_TABLE.c.reply).where(
+    _INBOUND_TABLE.c.gateway == bindparam("gateway"),
+    _INBOUND_TABLE.c.message_id == bindparam("message_id"),
 )
 _STATE = select(ConversationState).where(ConversationState.phone_e164 == bindparam("phone"))
 _ACTIVE_POOLS = (
@@ -51,8 +53,17 @@ _BALANCES = select(
 )
 
 
-async def inbound(session: AsyncSession, gateway: str, message_id: str) -> InboundMessage | None:
-    return await session.scalar(_INBOUND, {"gateway": gateway, "message_id": message_id})
+@dataclass(frozen=True, slots=True)
+class Seen:
+    """A message handled before, and what it was answered (None: nothing)."""
+
+    reply: str | None
+
+
+async def inbound(session: AsyncSession, gateway: str, message_id: str) -> Seen | None:
+    """The message's first handling, if it had one: a gateway's retry is answered from it."""
+    row = (await session.execute(_INBOUND, {"gateway": gateway, "message_id": message_id})).first()
+    return None if row is None else Seen(row.reply)
 
 
 async def state_of(session: AsyncSession, phone: str, now: datetime) -> ConversationState | None:
