@@ -19,7 +19,7 @@ from typing import Any
 import numpy as np
 import pymc as pm
 
-from actuarial.model import tails
+from actuarial.model import sampling, tails
 from actuarial.model.conjugate import AlignedHyper, CellPosterior, align_hyper, update
 from actuarial.model.data import (
     CellStats,
@@ -88,6 +88,12 @@ class FitState:
     n_sample: int
     hyper: Hyper
     diagnostics: dict[str, float] = field(default_factory=dict)
+    """Sampler diagnostics (see `sampling`), stored with the fit."""
+
+    @property
+    def problems(self) -> list[str]:
+        """How the fit's diagnostics fail `sampling.THRESHOLDS`, in words; empty if sound."""
+        return sampling.problems(self.diagnostics)
 
 
 class IncomeModel:
@@ -118,24 +124,32 @@ class IncomeModel:
         moy = _month_of_year(month_index(history.start_month), history.n_months)
         return build_population_model(stats, len(history.platforms), fam, moy), stats, rows
 
-    def fit(self, history: IncomeHistory, seed: int = 0, progressbar: bool = False) -> FitState:
-        """Fit the population parameters by NUTS (nutpie) on a stratified sample."""
+    def fit(
+        self,
+        history: IncomeHistory,
+        seed: int = 0,
+        progressbar: bool = False,
+        budget_seconds: float = sampling.DEFAULT_BUDGET_SECONDS,
+        cores: int | None = None,
+    ) -> FitState:
+        """Fit the population parameters by NUTS (nutpie) on a stratified sample.
+
+        Within `budget_seconds` of wall time (compile included), on at most `cores` threads
+        (default: the CPUs the process may use); see `sampling` for the fallback when the
+        budget runs out and for the diagnostics stored with the fit.
+        """
         cfg = self.config
         model, _, rows = self.build_model(history)
-        with model:
-            idata = pm.sample(
-                draws=cfg.draws,
-                tune=cfg.tune,
-                chains=cfg.chains,
-                nuts_sampler="nutpie",
-                random_seed=seed,
-                progressbar=progressbar,
-                compute_convergence_checks=False,
-                # The platform levels, seasons and shocks trade off against each other
-                # (a level shift vs a lasting shock): a low-rank mass matrix follows those
-                # ridges and cut the gradient evaluations per draw about fivefold.
-                nuts_sampler_kwargs={"low_rank_modified_mass_matrix": True},
-            )
+        idata, diagnostics = sampling.nuts(
+            model,
+            draws=cfg.draws,
+            tune=cfg.tune,
+            chains=cfg.chains,
+            seed=seed,
+            budget_seconds=budget_seconds,
+            cores=cores,
+            progressbar=progressbar,
+        )
         hyper = hyper_from_posterior(
             idata.posterior, family_index(history.platforms), history.n_months, cfg.hyper_draws
         )
@@ -152,7 +166,7 @@ class IncomeModel:
             nu=nu,
             n_sample=int(rows.size),
             hyper=hyper,
-            diagnostics=_diagnostics(idata),
+            diagnostics=diagnostics,
         )
         return self.state
 
@@ -350,23 +364,3 @@ def _month_of_year(first: int, n: int) -> IntArray:
 
 def _label(index: int) -> str:
     return f"{index // 12:04d}-{index % 12 + 1:02d}"
-
-
-def _diagnostics(idata: Any) -> dict[str, float]:
-    """Divergent transitions and the largest split R-hat over the population parameters,
-    which the service reads to decide whether a fit may replace the one in use."""
-    out: dict[str, float] = {}
-    stats = getattr(idata, "sample_stats", None)
-    if stats is not None and "diverging" in stats:
-        out["divergences"] = float(np.asarray(stats["diverging"]).sum())
-        out["draws"] = float(np.asarray(stats["diverging"]).size)
-    posterior = getattr(idata, "posterior", None)
-    if posterior is not None and posterior.sizes.get("chain", 1) > 1:
-        import arviz as az
-
-        rhat = az.rhat(posterior)  # type: ignore[no-untyped-call]
-        values = [float(np.nanmax(np.asarray(rhat[name]))) for name in rhat.data_vars]
-        finite = [v for v in values if np.isfinite(v)]
-        if finite:
-            out["r_hat_max"] = max(finite)
-    return out
