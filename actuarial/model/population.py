@@ -120,43 +120,61 @@ def build_population_model(
         pm.Potential("shock_ar1", ar - iid)
         effect = season[fam_local][:, month_of_year] + shock  # (P, T)
 
-        # Per-cell residual sums. Effects depend on (platform, month) only, so the sums are
-        # matrix products picked per cell's platform: much cheaper to differentiate than a
-        # gather of a (cells x months) array.
-        onehot = np.eye(n_platforms)[plat]
-        s_r = sy - ((wa @ effect.T) * onehot).sum(axis=1)
-        s_rr = (
-            syy
-            - 2.0 * ((wy @ effect.T) * onehot).sum(axis=1)
-            + ((wa @ (effect**2).T) * onehot).sum(axis=1)
-        )
-        k0, a0, b0, mc = kappa0[plat], alpha0[plat], beta0[plat], m[plat]
+        # Per-cell residual sums. Effects depend on (platform, month) only, so the cells
+        # are taken platform by platform (sorted by platform): one matrix-vector product of
+        # that platform's cells' month weights with its effect row (exact, and work in
+        # cells x months, not cells x months x platforms as a product against every
+        # platform would be). The data enter as shared variables, not constants: numba
+        # would otherwise compile every array into the code, which made compiling the
+        # model take longer than sampling it.
+        order = np.argsort(plat, kind="stable")
+        plat_s = plat[order]
+        bounds = np.searchsorted(plat_s, np.arange(n_platforms + 1))
+        wa_s = pm.Data("wa", wa[order])
+        wy_s = pm.Data("wy", wy[order])
+        parts_r, parts_rr = [], []
+        for p in range(n_platforms):
+            lo, hi = int(bounds[p]), int(bounds[p + 1])
+            if hi > lo:
+                e = effect[p]
+                parts_r.append(-(wa_s[lo:hi] @ e))
+                parts_rr.append(wa_s[lo:hi] @ e**2 - 2.0 * (wy_s[lo:hi] @ e))
+        s_r = pm.Data("sy", sy[order]) + pt.concatenate(parts_r)  # type: ignore[no-untyped-call]
+        s_rr = pm.Data("syy", syy[order]) + pt.concatenate(parts_rr)  # type: ignore[no-untyped-call]
         sa, sb = stay_mean * stay_conc, (1.0 - stay_mean) * stay_conc
         ea, eb = enter_mean * enter_conc, (1.0 - enter_mean) * enter_conc
         if full:
+            back = np.argsort(order)  # to the cells' own order
+            p_ = plat
             _explicit_cells(
-                stats, k0, a0, b0, mc, s_r, s_rr, n_w, sa[plat], sb[plat], ea[plat], eb[plat]
-            )
+                stats, kappa0[p_], alpha0[p_], beta0[p_], m[p_], s_r[back], s_rr[back], n_w,
+                sa[p_], sb[p_], ea[p_], eb[p_],
+            )  # fmt: skip
             return model
-        kn = k0 + n_w
-        an = a0 + n_w / 2.0
-        rbar = s_r / n_w
+        # The marginal likelihood's terms that depend on a cell only through its platform
+        # and weighted month count (or its platform alone) are computed once per distinct
+        # value and counted: exact, and it spares most of the special functions (gammaln
+        # and its gradient, digamma) that dominate the cost of a gradient.
+        n_cells = np.bincount(plat, minlength=n_platforms).astype(np.float64)
+        n_ws = n_w[order]
+        (u_p, u_n), inv, cnt = _distinct(plat_s, n_ws)
+        u_kn = kappa0[u_p] + u_n
+        u_an = alpha0[u_p] + u_n / 2.0
+        per_count = (cnt * (0.5 * pt.log(kappa0[u_p] / u_kn) + pt.gammaln(u_an))).sum()
+        per_platform = (n_cells * (alpha0 * pt.log(beta0) - pt.gammaln(alpha0))).sum()
+        inv_d = pm.Data("count_index", inv)
+        plat_d = pm.Data("cell_platform", plat_s)
+        n_wd = pm.Data("cell_weight", n_ws)
+        kn, an = u_kn[inv_d], u_an[inv_d]
+        k0, b0, mc = kappa0[plat_d], beta0[plat_d], m[plat_d]
+        rbar = s_r / n_wd
         ss = pt.maximum(s_rr - s_r * rbar, 0.0)
-        bn = b0 + ss / 2.0 + k0 * n_w * (rbar - mc) ** 2 / (2.0 * kn)
-        nig = (
-            0.5 * pt.log(k0 / kn)
-            + a0 * pt.log(b0)
-            - an * pt.log(bn)
-            + pt.gammaln(an)
-            - pt.gammaln(a0)
-            - 0.5 * n_w * np.log(2.0 * np.pi)
-        )
-        pm.Potential("amount_loglik", nig.sum())
-
-        hurdle = _betabinom(sa[plat], sb[plat], stats.n_stay, stats.n_leave) + _betabinom(
-            ea[plat], eb[plat], stats.n_enter, stats.n_idle
-        )
-        pm.Potential("hurdle_loglik", hurdle.sum())
+        bn = b0 + ss / 2.0 + k0 * n_wd * (rbar - mc) ** 2 / (2.0 * kn)
+        constant = -0.5 * float(n_w.sum()) * np.log(2.0 * np.pi)
+        pm.Potential("amount_loglik", per_count + per_platform - (an * pt.log(bn)).sum() + constant)
+        hurdle = _betabinom_counted(sa, sb, n_cells, plat, stats.n_stay, stats.n_leave)
+        hurdle += _betabinom_counted(ea, eb, n_cells, plat, stats.n_enter, stats.n_idle)
+        pm.Potential("hurdle_loglik", hurdle)
     return model
 
 
@@ -197,13 +215,26 @@ def _explicit_cells(
     )
 
 
-def _betabinom(a: Any, b: Any, k: FloatArray, n_minus_k: FloatArray) -> Any:
-    """Beta-Binomial log-likelihood of (possibly weighted) success/failure counts."""
+def _distinct(*columns: FloatArray | IntArray) -> tuple[list[Any], IntArray, FloatArray]:
+    """Distinct rows of `columns`: each column's values, the inverse index, the counts."""
+    table = np.column_stack([np.asarray(c, dtype=np.float64) for c in columns])
+    rows, inv, cnt = np.unique(table, axis=0, return_inverse=True, return_counts=True)
+    cols: list[Any] = [rows[:, j] for j in range(rows.shape[1])]
+    cols[0] = cols[0].astype(np.int64)  # the platform column indexes parameters
+    return cols, np.asarray(inv, dtype=np.int64).ravel(), cnt.astype(np.float64)
+
+
+def _betabinom_counted(
+    a: Any, b: Any, n_cells: FloatArray, plat: IntArray, k: FloatArray, n_minus_k: FloatArray
+) -> Any:
+    """Sum over cells of the Beta-Binomial log-likelihood, a and b per platform: the
+    numerator once per distinct (platform, k, n - k), the normaliser once per platform."""
 
     def betaln(x: Any, y: Any) -> Any:
         return pt.gammaln(x) + pt.gammaln(y) - pt.gammaln(x + y)
 
-    return betaln(a + k, b + n_minus_k) - betaln(a, b)
+    (u_p, u_k, u_nk), _, cnt = _distinct(plat, k, n_minus_k)
+    return (cnt * betaln(a[u_p] + u_k, b[u_p] + u_nk)).sum() - (n_cells * betaln(a, b)).sum()
 
 
 def hyper_from_posterior(
