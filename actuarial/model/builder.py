@@ -37,7 +37,7 @@ from actuarial.model.population import Hyper, build_population_model, hyper_from
 from actuarial.model.predictive import SimulationPlan, simulate
 from actuarial.model.shock import common_shock_summary
 
-MODEL_VERSION = "1.1.0"
+MODEL_VERSION = "1.2.0"
 """Version of the income model's equations; part of every model id."""
 
 
