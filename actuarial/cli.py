@@ -107,12 +107,34 @@ def forecast(
     type=click.IntRange(1),
     help="Workers in the population stage's sample.",
 )
+@click.option(
+    "--generator",
+    default="both",
+    type=click.Choice(["project", "regimes", "both"]),
+    help="Which generator makes the populations: the project's, the regime-switching one "
+    "built on other assumptions, or both in turn.",
+)
+@click.option(
+    "--peer",
+    type=click.Choice(["lightgbm"]),
+    help="Also score this non-Bayesian peer on the same held-out months (LightGBM quantile "
+    "regression on lag features; needs the dev dependencies).",
+)
 def backtest(
-    workers: int, months: int, horizon: int, platforms: int, seeds: int, sample_workers: int
+    workers: int,
+    months: int,
+    horizon: int,
+    platforms: int,
+    seeds: int,
+    sample_workers: int,
+    generator: str,
+    peer: str | None,
 ) -> None:
     """Calibration and scores on generated held-out months.
 
-    Scores are against two naive forecasts: the worker's own past months and everyone's.
+    Scores are against two naive forecasts: the worker's own past months and everyone's,
+    and against the peer if one is named. Every method's share of outcomes below each
+    quantile and CPU time are printed.
     """
     from actuarial.backtest import backtest_command
 
@@ -123,6 +145,8 @@ def backtest(
         platforms=platforms,
         seeds=seeds,
         sample_workers=sample_workers,
+        generators=("project", "regimes") if generator == "both" else (generator,),
+        peer=peer,
     )
 
 
