@@ -17,6 +17,7 @@ from actuarial.model.data import month_index
 from actuarial.model.population import Hyper
 from actuarial.platforms import FAMILIES
 from actuarial.synthetic import SyntheticPopulation, generate_population
+from actuarial.synthetic_regimes import generate_regime_population
 
 
 @pytest.fixture(scope="session")
@@ -60,33 +61,28 @@ def mocked_model(small_history: IncomeHistory) -> Iterator[IncomeModel]:
     yield model
 
 
-@pytest.fixture(scope="session")
-def real_population() -> SyntheticPopulation:
-    """Enough workers and months for calibration checks on held-out months."""
-    return generate_population(6000, 36, platforms=8, seed=5)
-
-
-@pytest.fixture(scope="session")
-def real_model(real_population: SyntheticPopulation) -> IncomeModel:
-    """One real nutpie fit, shared by the slow tests."""
-    history = IncomeHistory.from_population(real_population.truncate(30))
+def _real_fit(pop: SyntheticPopulation) -> IncomeModel:
+    history = IncomeHistory.from_population(pop.truncate(30))
     model = IncomeModel(ModelConfig(sample_workers=1500, draws=200, tune=250))
     model.fit(history, seed=1)
     return model
 
 
-@pytest.fixture(scope="session")
-def second_population() -> SyntheticPopulation:
-    """An independent population (other platform shocks) for pooled calibration checks."""
-    return generate_population(6000, 36, platforms=8, seed=6)
+GENERATORS = {"project": generate_population, "regimes": generate_regime_population}
 
 
-@pytest.fixture(scope="session")
-def second_model(second_population: SyntheticPopulation) -> IncomeModel:
-    history = IncomeHistory.from_population(second_population.truncate(30))
-    model = IncomeModel(ModelConfig(sample_workers=1500, draws=200, tune=250))
-    model.fit(history, seed=1)
-    return model
+@pytest.fixture(scope="session", params=list(GENERATORS))
+def real_fits(request: pytest.FixtureRequest) -> list[tuple[IncomeModel, SyntheticPopulation]]:
+    """Two independent populations (other platform shocks) of one generator, each with its
+    own real nutpie fit on the first 30 of 36 months: the slow calibration tests run on
+    both generators, the project's and the regime-switching one built on other
+    assumptions, so that neither the model nor its tests are tuned to one."""
+    make = GENERATORS[request.param]
+    out = []
+    for seed in (5, 6):
+        pop = make(6000, 36, platforms=8, seed=seed)
+        out.append((_real_fit(pop), pop))
+    return out
 
 
 @pytest.fixture(scope="session")
