@@ -14,17 +14,33 @@ worker's forecast of the next `horizon` months is compared with what happened:
 
 Everything is reported by history length at the cut, because a forecast for a worker with
 two months of history is where partial pooling earns its keep.
+
+Populations come from either generator, `synthetic` (the project's) or `synthetic_regimes`
+(built on other assumptions), or both. With a peer (``lightgbm``, see `peer`), the peer
+forecasts the same held-out months and a comparison table gives, per method, the coverage
+of the 80% and 90% intervals read off the quantiles, the share of outcomes below each
+quantile, the quantile score overall and on histories of three months or less, its gain
+over the worker's own history, and the method's CPU seconds (fit and forecast).
 """
 
 from __future__ import annotations
 
+import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 import numpy as np
 
 from actuarial.model import QUANTILES, IncomeHistory, IncomeModel, ModelConfig
 from actuarial.model.data import FloatArray, IntArray
-from actuarial.synthetic import generate_population
+from actuarial.synthetic import SyntheticPopulation, generate_population
+from actuarial.synthetic_regimes import generate_regime_population
+
+GENERATORS: dict[str, Callable[..., SyntheticPopulation]] = {
+    "project": generate_population,
+    "regimes": generate_regime_population,
+}
+PEERS = ("lightgbm",)
 
 BANDS: tuple[tuple[str, int, int], ...] = (
     ("1-3", 1, 3),
@@ -45,6 +61,15 @@ class Outcomes:
     score_model: list[FloatArray] = field(default_factory=list)
     score_own: list[FloatArray] = field(default_factory=list)
     score_pooled: list[FloatArray] = field(default_factory=list)
+    actual: list[FloatArray] = field(default_factory=list)
+    quantiles: dict[str, list[FloatArray]] = field(default_factory=dict)
+    """Forecast quantiles (n, h, 7) per method ("model", and any peer)."""
+    cpu: dict[str, float] = field(default_factory=dict)
+    """CPU seconds per method, fit and forecast, summed over seeds."""
+
+    def add(self, method: str, quantiles: FloatArray, cpu: float) -> None:
+        self.quantiles.setdefault(method, []).append(quantiles)
+        self.cpu[method] = self.cpu.get(method, 0.0) + cpu
 
     def cat(self, name: str) -> FloatArray:
         return np.concatenate([np.ravel(a) for a in getattr(self, name)])
@@ -77,20 +102,32 @@ def run_seed(
     config: ModelConfig,
     out: Outcomes,
     model: IncomeModel | None = None,
+    generator: str = "project",
+    peer: str | None = None,
 ) -> IncomeModel:
     """Fit (unless given a model) on `months` months of one population and score the rest."""
-    pop = generate_population(n_workers, months + horizon, platforms=platforms, seed=seed)
+    pop = GENERATORS[generator](n_workers, months + horizon, platforms=platforms, seed=seed)
     known = pop.first_month < months
     history = IncomeHistory.from_population(pop.truncate(months))
     actual = pop.totals()[known, months : months + horizon]
+    cpu = time.process_time()
     if model is None:
         model = IncomeModel(config)
         model.fit(history, seed=seed)
     fc = model.predict(history, horizon=horizon, seed=seed, realized=actual)
+    out.add("model", fc.quantiles, time.process_time() - cpu)
     assert fc.pit is not None
+    if peer == "lightgbm":
+        from actuarial.peer import lightgbm_quantiles
+
+        cpu = time.process_time()
+        out.add(
+            "lightgbm", lightgbm_quantiles(history, horizon, seed=seed), time.process_time() - cpu
+        )
     own, pooled = naive_quantiles(history)
     out.history.append(np.repeat(history.history_lengths()[:, None], horizon, axis=1))
     out.pit.append(fc.pit)
+    out.actual.append(actual)
     out.score_model.append(pinball(fc.quantiles, actual))
     out.score_own.append(pinball(np.repeat(own[:, None, :], horizon, axis=1), actual))
     out.score_pooled.append(pinball(np.broadcast_to(pooled, (*actual.shape, 7)), actual))
@@ -131,17 +168,62 @@ def report(out: Outcomes) -> str:
     return "\n".join(lines)
 
 
+def compare(out: Outcomes) -> str:
+    """Every method side by side on the same held-out months (see the module docstring)."""
+    actual, hist = out.cat("actual"), out.cat("history")
+    own = out.cat("score_own")
+    short = hist <= 3
+    names = "".join(f" <p{round(100 * q):02d}" for q in QUANTILES)
+    lines = [
+        "Methods on the same held-out months: coverage, share of outcomes below each "
+        "quantile (%), quantile score (all / history <= 3 months), gain vs own history, CPU",
+        "",
+        f"{'method':>9} {'cov80':>6} {'cov90':>6}{names} {'QS':>8} {'QS<=3':>8}"
+        f" {'gain':>6} {'gain<=3':>7} {'CPU s':>7}",
+    ]
+    for method, parts in out.quantiles.items():
+        q = np.concatenate([a.reshape(-1, len(QUANTILES)) for a in parts])
+        below = [100 * float(np.mean(actual < q[:, j])) for j in range(len(QUANTILES))]
+        cov80 = 100 * float(np.mean((actual >= q[:, 1]) & (actual <= q[:, 5])))
+        cov90 = 100 * float(np.mean((actual >= q[:, 0]) & (actual <= q[:, 6])))
+        score = pinball(q, actual)
+        gain = 100 * (1 - score.mean() / own.mean())
+        gain_short = 100 * (1 - score[short].mean() / own[short].mean())
+        lines.append(
+            f"{method:>9} {cov80:6.1f} {cov90:6.1f}"
+            + "".join(f" {b:4.1f}" for b in below)
+            + f" {score.mean():8.1f} {score[short].mean():8.1f} {gain:6.1f} {gain_short:7.1f}"
+            f" {out.cpu[method]:7.1f}"
+        )
+    return "\n".join(lines)
+
+
 def backtest_command(
-    *, workers: int, months: int, horizon: int, platforms: int, seeds: int, sample_workers: int
+    *,
+    workers: int,
+    months: int,
+    horizon: int,
+    platforms: int,
+    seeds: int,
+    sample_workers: int,
+    generators: tuple[str, ...] = ("project",),
+    peer: str | None = None,
 ) -> None:
-    """Fit and score on `seeds` generated populations and print the report."""
+    """Fit and score on `seeds` generated populations per generator and print the report."""
     config = ModelConfig(sample_workers=sample_workers)
-    out = Outcomes()
-    for seed in range(seeds):
-        run_seed(100 + seed, workers, months, horizon, platforms, config, out)
-    print(
-        f"Backtest: {seeds} generated populations x {workers} workers, "
-        f"{platforms} platforms, fitted on {months} months, "
-        f"scored on the next {horizon}"
-    )
-    print(report(out))
+    for name in generators:
+        out = Outcomes()
+        for seed in range(seeds):
+            run_seed(
+                100 + seed, workers, months, horizon, platforms, config, out,
+                generator=name, peer=peer,
+            )  # fmt: skip
+        print(
+            f"Backtest ({name} generator): {seeds} generated populations x {workers} workers, "
+            f"{platforms} platforms, fitted on {months} months, "
+            f"scored on the next {horizon}"
+        )
+        print(report(out))
+        print()
+        print(compare(out))
+        print()

@@ -12,6 +12,7 @@ from pathlib import Path
 import click
 
 from actuarial.model import IncomeHistory, IncomeModel, ModelConfig
+from actuarial.model.sampling import DEFAULT_BUDGET_SECONDS, describe
 
 PROG = "python -m actuarial"
 
@@ -54,6 +55,13 @@ def main() -> None:
     help="Workers in the stratified sample the population stage is fitted on.",
 )
 @click.option("--seed", default=0, type=int, help="Seed of the sampler and the forecast paths.")
+@click.option(
+    "--budget",
+    default=DEFAULT_BUDGET_SECONDS,
+    type=click.FloatRange(1.0),
+    help="Seconds the population stage may take before it falls back (partial draws or ADVI; "
+    "the diagnostics say which).",
+)
 def forecast(
     history: Path,
     horizon: int,
@@ -62,20 +70,23 @@ def forecast(
     save_fit: Path | None,
     sample_workers: int,
     seed: int,
+    budget: float,
 ) -> None:
     """Forecast every worker in a history CSV.
 
     Writes each worker's monthly quantiles, baseline and savings target. Without --fit, the
-    population stage is first fitted on a sample of the history.
+    population stage is first fitted on a sample of the history. The fit's sampler
+    diagnostics are printed either way.
     """
     data = IncomeHistory.from_csv(history)
     if fit_path is not None:
         model = IncomeModel.load(fit_path)
     else:
         model = IncomeModel(ModelConfig(sample_workers=sample_workers))
-        model.fit(data, seed=seed)
+        model.fit(data, seed=seed, budget_seconds=budget)
         if save_fit is not None:
             model.save(save_fit)
+    click.echo(describe(model.fitted.diagnostics))
     result = model.predict(data, horizon=horizon, seed=seed)
     out.write_text(json.dumps(result.to_json(), indent=1))
     click.echo(
@@ -96,12 +107,34 @@ def forecast(
     type=click.IntRange(1),
     help="Workers in the population stage's sample.",
 )
+@click.option(
+    "--generator",
+    default="both",
+    type=click.Choice(["project", "regimes", "both"]),
+    help="Which generator makes the populations: the project's, the regime-switching one "
+    "built on other assumptions, or both in turn.",
+)
+@click.option(
+    "--peer",
+    type=click.Choice(["lightgbm"]),
+    help="Also score this non-Bayesian peer on the same held-out months (LightGBM quantile "
+    "regression on lag features; needs the dev dependencies).",
+)
 def backtest(
-    workers: int, months: int, horizon: int, platforms: int, seeds: int, sample_workers: int
+    workers: int,
+    months: int,
+    horizon: int,
+    platforms: int,
+    seeds: int,
+    sample_workers: int,
+    generator: str,
+    peer: str | None,
 ) -> None:
     """Calibration and scores on generated held-out months.
 
-    Scores are against two naive forecasts: the worker's own past months and everyone's.
+    Scores are against two naive forecasts: the worker's own past months and everyone's,
+    and against the peer if one is named. Every method's share of outcomes below each
+    quantile and CPU time are printed.
     """
     from actuarial.backtest import backtest_command
 
@@ -112,6 +145,8 @@ def backtest(
         platforms=platforms,
         seeds=seeds,
         sample_workers=sample_workers,
+        generators=("project", "regimes") if generator == "both" else (generator,),
+        peer=peer,
     )
 
 

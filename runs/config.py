@@ -9,6 +9,7 @@ from dataclasses import dataclass, field
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from actuarial.model import ModelConfig
+from actuarial.model.sampling import DEFAULT_BUDGET_SECONDS, THRESHOLDS, Thresholds
 from core.settings import Settings
 
 FaultHook = Callable[[str], None]
@@ -31,10 +32,12 @@ class RunConfig:
     pricing_scenarios: int = 50_000
     """Scenarios of the ruin Monte Carlo; 50,000 put its standard error near 0.03 points at
     a 0.5% target."""
-    max_r_hat: float = 1.1
-    max_divergence_share: float = 0.01
-    """A population fit with a worse R-hat or more divergent draws than this is rejected and
-    the previous fit stays in use."""
+    fit_limits: Thresholds = THRESHOLDS
+    """A population fit whose diagnostics fail these limits (R-hat, ESS, divergences, tree
+    depth; see `actuarial.model.sampling`) or that ran out of its time budget is rejected
+    and the previous fit stays in use."""
+    fit_budget_seconds: float = DEFAULT_BUDGET_SECONDS
+    """Wall time the population stage may take (compile included) before it falls back."""
     fault: FaultHook | None = None
     bank_sync: BankSync | None = None
 

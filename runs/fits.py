@@ -16,9 +16,10 @@ Which population a pool borrows from, in order:
    the conjugate update, set their level. A fresh co-op thus gets honest, wide forecasts
    from its first month instead of none.
 
-A refit that raises, or whose diagnostics fail (R-hat above the limit, too many divergent
-draws), is stored as `rejected` with the reason; the previous fit stays in use and the run's
-report says so. A month is never blocked by a fit.
+A refit that raises, or whose diagnostics fail (`RunConfig.fit_limits`: R-hat, effective
+sample sizes, divergent draws, trees at maximum depth; or a fit that ran out of its time
+budget and fell back to partial draws or ADVI), is stored as `rejected` with the reason;
+the previous fit stays in use and the run's report says so. A month is never blocked by a fit.
 """
 
 from __future__ import annotations
@@ -33,6 +34,7 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from actuarial.model import MODEL_VERSION, IncomeHistory, IncomeModel
+from actuarial.model.sampling import problems
 from core.clock import utcnow
 from core.periods import Period
 from pools.models import Pool
@@ -109,14 +111,9 @@ def loaded(row: ModelFit) -> IncomeModel:
 
 
 def rejection(diagnostics: dict[str, float], config: RunConfig) -> str | None:
-    r_hat = diagnostics.get("r_hat_max")
-    if r_hat is not None and r_hat > config.max_r_hat:
-        return f"R-hat {r_hat:.3f} above {config.max_r_hat}"
-    draws = diagnostics.get("draws", 0.0)
-    divergences = diagnostics.get("divergences", 0.0)
-    if draws and divergences / draws > config.max_divergence_share:
-        return f"{divergences:.0f} divergent draws of {draws:.0f}"
-    return None
+    """Why a fit with these diagnostics may not replace the one in use, or None."""
+    found = problems(diagnostics, config.fit_limits)
+    return "; ".join(found) if found else None
 
 
 async def refit(
@@ -133,7 +130,7 @@ async def refit(
     await session.commit()  # no transaction (on SQLite: no write lock) during the fit
     try:
         config.checkpoint("fit:population")
-        await asyncio.to_thread(model.fit, history)
+        await asyncio.to_thread(model.fit, history, budget_seconds=config.fit_budget_seconds)
         diagnostics = dict(model.fitted.diagnostics)
         error = rejection(diagnostics, config)
     except Exception as exc:  # a failed fit never blocks the month; the report says why

@@ -19,7 +19,7 @@ from typing import Any
 import numpy as np
 import pymc as pm
 
-from actuarial.model import tails
+from actuarial.model import sampling, tails
 from actuarial.model.conjugate import AlignedHyper, CellPosterior, align_hyper, update
 from actuarial.model.data import (
     CellStats,
@@ -37,7 +37,7 @@ from actuarial.model.population import Hyper, build_population_model, hyper_from
 from actuarial.model.predictive import SimulationPlan, simulate
 from actuarial.model.shock import common_shock_summary
 
-MODEL_VERSION = "1.1.0"
+MODEL_VERSION = "1.2.0"
 """Version of the income model's equations; part of every model id."""
 
 
@@ -53,7 +53,10 @@ class ModelConfig:
     """Monthly weight decay of old months (earning levels drift; 0.97 halves weight in 23)."""
     sample_workers: int = 2000
     """Workers in the stratified sample that fits the population parameters."""
-    draws: int = 250
+    draws: int = 400
+    """Draws per chain after warm-up. Warm-up costs most of the gradients (about 20,000 of
+    28,000 at 250 draws), so 400 buys the smallest ESS a margin over the 50 the diagnostics
+    ask for (it fell to 46-50 on two of the benchmark's shapes at 250) for a few seconds."""
     tune: int = 300
     chains: int = 2
     hyper_draws: int = 16
@@ -88,6 +91,12 @@ class FitState:
     n_sample: int
     hyper: Hyper
     diagnostics: dict[str, float] = field(default_factory=dict)
+    """Sampler diagnostics (see `sampling`), stored with the fit."""
+
+    @property
+    def problems(self) -> list[str]:
+        """How the fit's diagnostics fail `sampling.THRESHOLDS`, in words; empty if sound."""
+        return sampling.problems(self.diagnostics)
 
 
 class IncomeModel:
@@ -118,24 +127,32 @@ class IncomeModel:
         moy = _month_of_year(month_index(history.start_month), history.n_months)
         return build_population_model(stats, len(history.platforms), fam, moy), stats, rows
 
-    def fit(self, history: IncomeHistory, seed: int = 0, progressbar: bool = False) -> FitState:
-        """Fit the population parameters by NUTS (nutpie) on a stratified sample."""
+    def fit(
+        self,
+        history: IncomeHistory,
+        seed: int = 0,
+        progressbar: bool = False,
+        budget_seconds: float = sampling.DEFAULT_BUDGET_SECONDS,
+        cores: int | None = None,
+    ) -> FitState:
+        """Fit the population parameters by NUTS (nutpie) on a stratified sample.
+
+        Within `budget_seconds` of wall time (compile included), on at most `cores` threads
+        (default: the CPUs the process may use); see `sampling` for the fallback when the
+        budget runs out and for the diagnostics stored with the fit.
+        """
         cfg = self.config
         model, _, rows = self.build_model(history)
-        with model:
-            idata = pm.sample(
-                draws=cfg.draws,
-                tune=cfg.tune,
-                chains=cfg.chains,
-                nuts_sampler="nutpie",
-                random_seed=seed,
-                progressbar=progressbar,
-                compute_convergence_checks=False,
-                # The platform levels, seasons and shocks trade off against each other
-                # (a level shift vs a lasting shock): a low-rank mass matrix follows those
-                # ridges and cut the gradient evaluations per draw about fivefold.
-                nuts_sampler_kwargs={"low_rank_modified_mass_matrix": True},
-            )
+        idata, diagnostics = sampling.nuts(
+            model,
+            draws=cfg.draws,
+            tune=cfg.tune,
+            chains=cfg.chains,
+            seed=seed,
+            budget_seconds=budget_seconds,
+            cores=cores,
+            progressbar=progressbar,
+        )
         hyper = hyper_from_posterior(
             idata.posterior, family_index(history.platforms), history.n_months, cfg.hyper_draws
         )
@@ -152,7 +169,7 @@ class IncomeModel:
             nu=nu,
             n_sample=int(rows.size),
             hyper=hyper,
-            diagnostics=_diagnostics(idata),
+            diagnostics=diagnostics,
         )
         return self.state
 
@@ -350,23 +367,3 @@ def _month_of_year(first: int, n: int) -> IntArray:
 
 def _label(index: int) -> str:
     return f"{index // 12:04d}-{index % 12 + 1:02d}"
-
-
-def _diagnostics(idata: Any) -> dict[str, float]:
-    """Divergent transitions and the largest split R-hat over the population parameters,
-    which the service reads to decide whether a fit may replace the one in use."""
-    out: dict[str, float] = {}
-    stats = getattr(idata, "sample_stats", None)
-    if stats is not None and "diverging" in stats:
-        out["divergences"] = float(np.asarray(stats["diverging"]).sum())
-        out["draws"] = float(np.asarray(stats["diverging"]).size)
-    posterior = getattr(idata, "posterior", None)
-    if posterior is not None and posterior.sizes.get("chain", 1) > 1:
-        import arviz as az
-
-        rhat = az.rhat(posterior)  # type: ignore[no-untyped-call]
-        values = [float(np.nanmax(np.asarray(rhat[name]))) for name in rhat.data_vars]
-        finite = [v for v in values if np.isfinite(v)]
-        if finite:
-            out["r_hat_max"] = max(finite)
-    return out

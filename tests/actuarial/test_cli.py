@@ -5,17 +5,15 @@ from __future__ import annotations
 
 import csv
 import json
-import warnings
 from pathlib import Path
 
-import pymc as pm
 import pytest
 from click.testing import CliRunner
-from pymc.testing import mock_sample
 
 from actuarial.cli import main
-from actuarial.model import IncomeModel
+from actuarial.model import IncomeModel, sampling
 from actuarial.synthetic import SyntheticPopulation
+from tests.actuarial.conftest import mock_nuts
 
 KEYS = ["month", "p05", "p10", "p25", "p50", "p75", "p90", "p95"]
 
@@ -62,13 +60,13 @@ def test_forecast_fits_when_no_fit_is_given(
 ) -> None:
     history, out, saved = tmp_path / "h.csv", tmp_path / "f.json", tmp_path / "fit.npz"
     _write_history(small_population, history)
-    monkeypatch.setattr(pm, "sample", mock_sample)
-    with warnings.catch_warnings():
-        warnings.filterwarnings("ignore", "The effect of Potentials", UserWarning)
-        args = ["forecast", "--history", str(history), "--horizon", "2", "--out", str(out)]
-        more = ["--sample-workers", "100", "--save-fit", str(saved)]
-        result = CliRunner().invoke(main, [*args, *more], catch_exceptions=False)
+    monkeypatch.setattr(sampling, "nuts", mock_nuts)
+    args = ["forecast", "--history", str(history), "--horizon", "2", "--out", str(out)]
+    more = ["--sample-workers", "100", "--save-fit", str(saved)]
+    result = CliRunner().invoke(main, [*args, *more], catch_exceptions=False)
     assert result.exit_code == 0, result.output
+    # The fit's diagnostics are printed beside the forecast.
+    assert "R-hat" in result.output and "leapfrog steps per draw" in result.output
     _check(out, small_population.n_workers, 2)
     assert IncomeModel.load(saved).model_id == json.loads(out.read_text())["model"]["id"]
 
