@@ -468,9 +468,10 @@ async def end_claim(
     pool = await session.get(Pool, claim.pool_id)
     assert pool is not None
     back = back_on or today_in(pool, now)
-    if back <= claim.starts_on or back > today_in(pool, now) + timedelta(days=1):
+    if back < claim.starts_on or back > today_in(pool, now) + timedelta(days=1):
         raise InvalidClaimDate(
-            "the day back is after the claim started and no later than tomorrow",
+            "the day back is not before the claim started, and no later than tomorrow "
+            "(back the day it started: the claim pays nothing)",
             field="back_on",
         )
     at = now or utcnow()
