@@ -250,6 +250,8 @@ PAGE_TEXTS: dict[str, Message] = {
         msg("page.rule.max_payout_months_per_12", "Most payout months in a year"),
         msg("page.rule.waiting_period_months", "Waiting period, in months"),
         msg("page.rule.target_ruin_bp", "Highest acceptable chance the reserve runs out"),
+        msg("page.rule.benefit_minor", "Monthly leave pay of tier"),
+        msg("page.rule.benefit_contribution_minor", "Monthly contribution for leave pay, tier"),
         msg("page.appeals.title", "Open appeals"),
         msg("page.appeals.link", "Appeals"),
         msg("page.appeals.reference", "Reference"),

@@ -37,6 +37,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from actuarial.benefits import share_on_benefit
 from audit import Actor, record
 from benefits.run import claim_history, month_benefits, tier_levels, waives_contributions
+from benefits.votes import apply_tier_changes
 from core.clock import utcnow
 from core.errors import InvalidPeriod, NotFound
 from core.periods import Period
@@ -319,6 +320,7 @@ class MonthlyRunner:
         period = Period.parse(run.period)
         now = utcnow()
         for change in await apply_due(session, pool, run.period):  # adopted rules, on time
+            await apply_tier_changes(session, pool.id, change.changes)
             record(
                 session, Actor.system("monthly run"), "rules.changed", pool_id=pool.id,
                 target_kind="rule_change", target_id=change.id,
