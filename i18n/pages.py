@@ -138,6 +138,8 @@ PAGE_TEXTS: dict[str, Message] = {
         msg("page.kind.arrears_settlement", "Arrears settled"),
         msg("page.kind.payout", "Payout"),
         msg("page.kind.payout_refused", "No payout"),
+        msg("page.kind.benefit", "Leave pay"),
+        msg("page.kind.benefit_claim", "Leave pay claim"),
         msg("page.data.title", "My data"),
         msg(
             "page.data.lead",
