@@ -23,6 +23,7 @@ import numpy as np
 from numpy.typing import NDArray
 from scipy import stats
 
+from actuarial.benefits import BenefitLoad
 from actuarial.payouts import PoolRules
 from actuarial.risk import CommonShock, MemberRisk
 from actuarial.ruin import RuinReport
@@ -180,6 +181,7 @@ def price_pool(
     seed: int = 0,
     n_grid: int | None = None,
     max_rate: float = MAX_RATE,
+    benefits: BenefitLoad | None = None,
 ) -> PricingResult:
     """The contribution rate for which P(reserve runs out within the horizon) <= target.
 
@@ -187,9 +189,10 @@ def price_pool(
     (default: everyone past the waiting period, the pool's cautious side) makes new members
     wait; `payout_months_used` (default zero, also cautious) counts against each member's
     limit for the whole horizon, since when those months roll off is not known here.
-    The conditional central-limit method is used; see `ruin_clt`. Members' log-t tails
-    are truncated at `ruin.TAIL_BOUND` scales, and scales above 2.5 (an income that swings
-    twelvefold in a typical month) are read as 2.5.
+    `benefits` adds each month's expected benefit claims and tier contributions
+    (`actuarial.benefits`). The conditional central-limit method is used; see `ruin_clt`.
+    Members' log-t tails are truncated at `ruin.TAIL_BOUND` scales, and scales above 2.5
+    (an income that swings twelvefold in a typical month) are read as 2.5.
     """
     n = risk.n_members
     tenure = (
@@ -205,7 +208,7 @@ def price_pool(
         payout_months_used=payout_months_used,
         n_grid=grid,
     )
-    scenarios = CltScenarios(pool, reserve, n_scenarios=n_scenarios, seed=seed)
+    scenarios = CltScenarios(pool, reserve, n_scenarios=n_scenarios, seed=seed, benefits=benefits)
     target = rules.target_ruin_probability
     rate, outcome, trials = _search(scenarios, target, max_rate, rules.contribution_rate)
     report = scenarios.report(rate)
@@ -230,6 +233,7 @@ def evaluate_rate(
     n_scenarios: int = 50_000,
     seed: int = 0,
     n_grid: int | None = None,
+    benefits: BenefitLoad | None = None,
 ) -> RuinReport:
     """The pool's outlook at a given rate (for example the one in force), same method and
     defaults as `price_pool`, so that its figures and the solved rate's can be compared."""
@@ -247,7 +251,8 @@ def evaluate_rate(
         n_grid=_adaptive_grid(risk) if n_grid is None else n_grid,
     )
     pool.set_spread(rate)
-    return CltScenarios(pool, reserve, n_scenarios=n_scenarios, seed=seed).report(rate)
+    scenarios = CltScenarios(pool, reserve, n_scenarios=n_scenarios, seed=seed, benefits=benefits)
+    return scenarios.report(rate)
 
 
 def _factors(

@@ -33,6 +33,7 @@ from typing import TypeVar
 import numpy as np
 from numpy.typing import NDArray
 
+from actuarial.benefits import BenefitLoad
 from actuarial.payouts import PoolRules
 from actuarial.risk import MemberRisk
 from actuarial.ruin import RuinReport, simulate_shock_paths, summarise_paths, tail_tables
@@ -249,10 +250,16 @@ class CltScenarios:
     """Common-shock scenarios for a `CltPool`, with common random numbers across rates."""
 
     def __init__(
-        self, pool: CltPool, reserve: float, n_scenarios: int = 50_000, seed: int = 0
+        self,
+        pool: CltPool,
+        reserve: float,
+        n_scenarios: int = 50_000,
+        seed: int = 0,
+        benefits: BenefitLoad | None = None,
     ) -> None:
         self.pool = pool
         self.reserve = reserve
+        self.benefits = benefits or BenefitLoad()
         rng = np.random.default_rng(seed)
         h = pool.horizon
         z = simulate_shock_paths(pool.risk.shock, h, n_scenarios, rng)
@@ -263,8 +270,10 @@ class CltScenarios:
         # Month-major (h, S, G), so that each month's weights are one contiguous matrix.
         self.wz = barycentric_weights(np.ascontiguousarray(z.T), pool.nodes, pool.bary)
         self.wb = barycentric_weights(np.ascontiguousarray(zbar.T), pool.nodes, pool.bary)
-        self.payout = self._pair(pool.payout_mean)
-        self.payout_var = self._pair(pool.payout_var)
+        # Benefit claims (independent of income shocks) are paid out beside the smoothing
+        # payouts; the tiers' contributions come in beside the income-based ones.
+        self.payout = self._pair(pool.payout_mean) + self.benefits.claims_mean
+        self.payout_var = self._pair(pool.payout_var) + self.benefits.claims_var
         self._spread_rate: float | None = None
         self._exact: dict[float, tuple[FloatArray, FloatArray]] = {}
         self._sampled: dict[float, tuple[FloatArray, FloatArray]] = {}
@@ -374,7 +383,7 @@ class CltScenarios:
         h = contributions.shape[1]
         for j in range(1, min(k, h - 1) + 1):
             contributions[:, j:] += deferred[:, :-j] / k
-        return contributions
+        return contributions + self.benefits.premiums
 
     def conditional_moments(self, rate: float) -> tuple[FloatArray, FloatArray, FloatArray]:
         """Given each scenario's shock path: mean and standard deviation of the monthly net

@@ -28,6 +28,7 @@ def load_all_models() -> MetaData:
     import appeals.models  # noqa: F401
     import audit.models  # noqa: F401
     import banks.models  # noqa: F401
+    import benefits.models  # noqa: F401
     import channels.models  # noqa: F401
     import core.ratelimit  # noqa: F401
     import income.models  # noqa: F401

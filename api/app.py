@@ -33,6 +33,7 @@ from api.routes.appeal_review import AppealReviewController
 from api.routes.appeals import AdminAppealController, WorkerAppealController
 from api.routes.auth import AuthController
 from api.routes.banks import BankController, PlaidWebhookController
+from api.routes.benefits import AdminBenefitController, WorkerBenefitController
 from api.routes.export import ExportController
 from api.routes.income import IncomeController
 from api.routes.me import MeController
@@ -138,6 +139,8 @@ def create_app(
             AppealReviewController,
             AdminVoteController,
             WorkerVoteController,
+            AdminBenefitController,
+            WorkerBenefitController,
             PlaidWebhookController,
             WorkerAppealController,
             AdminAppealController,

@@ -25,6 +25,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from appeals.models import Appeal
 from audit import Actor, record
+from benefits.service import change_by_appeal
 from core.clock import utcnow
 from core.errors import Conflict, NotFound, ValidationFailed
 from core.money import Money
@@ -53,8 +54,13 @@ CHANGEABLE = {
     "payout_refused": "payout",
     "contribution": "contribution",
     "catchup": "catchup",
+    "benefit": "benefit",
 }
-"""The kinds whose amount an appeal can change, and the kind of the corrected decision."""
+"""The kinds whose amount an appeal can change, and the kind of the corrected decision.
+A `benefit_claim` decision is changed by `benefits.service.change_by_appeal` instead: the
+claim is approved (at the new monthly amount) or refused, and the runs pay it from then."""
+PAID_OUT = {"payout": "smoothing_payout", "benefit": "benefit"}
+"""Kinds whose money goes from the reserve to the member, with the ledger reason."""
 
 
 class AppealNotFound(NotFound):
@@ -165,6 +171,15 @@ async def _change(
     amount_minor: int | None,
     at: datetime,
 ) -> Decision:
+    if decision.kind == "benefit_claim":
+        if amount_minor is None or amount_minor < 0:
+            raise AppealChangeRefused(
+                "a changed claim needs its monthly amount_minor (0 refuses it)",
+                field="amount_minor",
+            )
+        if amount_minor == decision.amount_minor:
+            raise AppealChangeRefused("the new amount is the amount decided: uphold it instead")
+        return await change_by_appeal(session, decision, amount_minor, appeal.id, at)
     kind = CHANGEABLE.get(decision.kind)
     if kind is None:
         raise AppealChangeRefused(
@@ -188,8 +203,8 @@ async def _change(
             transfer_ids.append(str(reversal))
         if amount_minor > 0:
             debit, credit, reason = (
-                (accounts.reserve.id, member.savings.id, "smoothing_payout")
-                if kind == "payout"
+                (accounts.reserve.id, member.savings.id, PAID_OUT[kind])
+                if kind in PAID_OUT
                 else (member.savings.id, accounts.reserve.id, kind)
             )
             corrected = ids.derived_id("appeal", appeal.id, "corrected")

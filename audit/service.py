@@ -22,6 +22,8 @@ AUDIT_ACTIONS = (
     "proposal.created",
     "proposal.closed",
     "rules.changed",
+    "benefit.rules_set",
+    "benefit.claim_decided",
 )
 """What the log records; each entry's `details` says what changed."""
 

@@ -20,7 +20,7 @@ from appeals.service import AppealWindowClosed
 from banks import repository as bank_repository
 from banks.service import decide_deposit
 from banks.sync import payer_label
-from channels import income_flow, money_views, repository
+from channels import benefit_flow, income_flow, money_views, repository
 from channels.income_flow import PLATFORM_NAMES
 from channels.numbers import parse_choice
 from channels.replies import Reply, clean_inbound, say, say_problem, silent
@@ -55,6 +55,8 @@ MEMBER_COMMANDS = (
     Command.WHY,
     Command.APPEAL,
     Command.VOTE,
+    Command.SICK,
+    Command.BETTER,
 )
 
 
@@ -192,6 +194,10 @@ async def converse(session: AsyncSession, phone: str, body: str, context: Contex
         return await _vote(session, worker, found.argument, language)
     if found.command is Command.DEPOSIT:
         return await _deposit(session, worker, found.argument, language)
+    if found.command is Command.SICK:
+        return await benefit_flow.sick(session, worker, found.argument, language, context.now)
+    if found.command is Command.BETTER:
+        return await benefit_flow.better(session, worker, found.argument, language, context.now)
     return say("unknown", "sms.unknown_command", language)  # YES or NO out of context
 
 

@@ -149,6 +149,11 @@ CHOICES: dict[str, dict[str, Message]] = {
         "outside_rules": msg("appeal.reason", "what you ask is outside the pool's rules"),
         "reserve_shared": msg("appeal.reason", "the reserve was shared fairly by all"),
     },
+    "benefit.reason": {
+        "qualifying_period": msg("benefit.reason", "you were not a member long enough yet"),
+        "not_approved": msg("benefit.reason", "the co-op found it outside the rules"),
+        "members_declined": msg("benefit.reason", "the members did not approve it"),
+    },
     "decision.factor": {
         "income_drop": msg("decision.factor", "your income fell"),
         "seasonal_low": msg("decision.factor", "this month is usually slow"),
@@ -169,6 +174,15 @@ CHOICES: dict[str, dict[str, Message]] = {
         "same_rate_for_all": msg("decision.factor", "every member pays the same rate"),
         "paid_from_savings": msg("decision.factor", "it was paid from your savings"),
         "appeal_changed": msg("decision.factor", "your appeal changed it"),
+        "benefit_approved": msg("decision.factor", "your claim was approved"),
+        "benefit_declined": msg("decision.factor", "your claim was not approved"),
+        "qualifying_period": msg("decision.factor", "you were a member too short a time"),
+        "benefit_days": msg("decision.factor", "it pays your days on leave"),
+        "benefit_maximum": msg("decision.factor", "the longest time is now paid"),
+        "on_benefit": msg("decision.factor", "you were on leave pay"),
+        "members_decided": msg("decision.factor", "the members decided it"),
+        "claim_outside_rules": msg("decision.factor", "it was outside the rules"),
+        "contribution_waived": msg("decision.factor", "no contribution is due on leave"),
     },
 }
 
@@ -200,6 +214,8 @@ class Command(StrEnum):
     NO = "NO"
     VOTE = "VOTE"
     DEPOSIT = "DEPOSIT"
+    SICK = "SICK"
+    BETTER = "BETTER"
 
 
 # Each catalog translates a keyword into its local words, comma-separated, the one the
@@ -219,6 +235,8 @@ KEYWORDS: dict[Command, Message] = {
     Command.NO: msg("keyword", "NO"),
     Command.VOTE: msg("keyword", "VOTE"),
     Command.DEPOSIT: msg("keyword", "DEPOSIT"),
+    Command.SICK: msg("keyword", "SICK"),
+    Command.BETTER: msg("keyword", "BETTER"),
 }
 
 # The heading of each RFC 9457 problem the API answers with, by its `type` slug. The
@@ -331,6 +349,18 @@ PROBLEM_TITLES: dict[str, Message] = {
         msg("problem.bank-item-not-found", "No such bank link"),
         msg("problem.deposit-not-found", "No such deposit"),
         msg("problem.deposit-already-decided", "This deposit was already recognised"),
+        msg("problem.invalid-benefit-rules", "The benefit's rules are not valid"),
+        msg("problem.benefit-not-offered", "The pool does not offer this benefit"),
+        msg("problem.benefit-tier-not-chosen", "Choose a tier of this benefit first"),
+        msg("problem.benefit-claim-open", "A claim of yours is already open"),
+        msg("problem.benefit-claim-not-found", "The claim does not exist"),
+        msg("problem.benefit-claim-decided", "The claim was already decided"),
+        msg("problem.benefit-evidence-required", "This benefit needs evidence with the claim"),
+        msg("problem.invalid-claim-date", "The claim's date is not valid"),
+        msg(
+            "problem.benefit-approved-by-administrators",
+            "This claim is decided by the pool's administrators",
+        ),
         msg(
             "problem.webhook-signature-invalid",
             "The webhook's Plaid-Verification signature is not valid",
@@ -763,6 +793,99 @@ _TEMPLATES: tuple[Template, ...] = (
         msg("sms.deposit_none", "No deposit from your bank is waiting for an answer."),
     ),
     Template("sms.vote_none", msg("sms.vote_none", "There is no open vote in your pools now.")),
+    Template(
+        "benefit.approved",
+        msg(
+            "benefit.approved",
+            "Your claim {reference} is approved: {amount} a month, paid by the monthly run "
+            "after the waiting days. Text BETTER when you are back at work.",
+        ),
+        {"reference": text("C-ZZZZZZ"), "amount": money()},
+        budget=2,
+        ucs2_budget=3,
+    ),
+    Template(
+        "benefit.refused",
+        msg(
+            "benefit.refused",
+            "Your claim was not approved: {reason}. To appeal, text APPEAL {reference}.",
+        ),
+        {"reason": choice("benefit.reason"), "reference": text("D-9Z9Z9Z9Z")},
+        budget=2,
+        ucs2_budget=3,
+    ),
+    Template(
+        "benefit.paid",
+        msg("benefit.paid", "Your leave pay for {period}, {amount}, is in your savings."),
+        {"period": PERIOD, "amount": money()},
+        budget=1,
+        ucs2_budget=2,
+    ),
+    Template(
+        "benefit.approval_ask",
+        msg(
+            "benefit.approval_ask",
+            "A member of {pool_name} asks for leave pay ({reference}). Approve it or not on "
+            "Mutua's web page.",
+        ),
+        {"pool_name": text(WORST_POOL_NAME), "reference": text("C-ZZZZZZ")},
+        budget=2,
+        ucs2_budget=3,
+    ),
+    Template(
+        "sms.benefit_claimed",
+        msg(
+            "sms.benefit_claimed",
+            "We got your claim {reference}. You will hear when it is decided. Text BETTER "
+            "when you are back at work.",
+        ),
+        {"reference": text("C-ZZZZZZ")},
+        budget=1,
+        ucs2_budget=2,
+    ),
+    Template(
+        "sms.benefit_ended",
+        msg(
+            "sms.benefit_ended",
+            "Welcome back! Claim {reference} ends; the monthly run pays the days before.",
+        ),
+        {"reference": text("C-ZZZZZZ")},
+        budget=1,
+        ucs2_budget=2,
+    ),
+    Template(
+        "sms.benefit_open",
+        msg(
+            "sms.benefit_open",
+            "Your claim {reference} is already open. Text BETTER when you are back at work.",
+        ),
+        {"reference": text("C-ZZZZZZ")},
+        budget=1,
+        ucs2_budget=2,
+    ),
+    Template(
+        "sms.benefit_none",
+        msg("sms.benefit_none", "You have no open claim."),
+    ),
+    Template(
+        "sms.benefit_unavailable",
+        msg(
+            "sms.benefit_unavailable",
+            "Your pool has no sick-leave pay, or you have not chosen its tier on Mutua's web page.",
+        ),
+        budget=1,
+        ucs2_budget=2,
+    ),
+    Template(
+        "sms.benefit_date",
+        msg(
+            "sms.benefit_date",
+            "Send the date as in SICK 2026-12-03 (the first day ill) or BETTER 2026-12-10 "
+            "(the first day back).",
+        ),
+        budget=1,
+        ucs2_budget=2,
+    ),
     Template(
         "sms.language_list",
         msg("sms.language_list", "Text LANG and a number: {languages}"),

@@ -14,7 +14,8 @@ from pools.rules import StoredRules, changed_rules
 
 async def apply_due(session: AsyncSession, pool: Pool, period: str) -> Sequence[RuleChange]:
     """Apply, oldest first, every change adopted for `period` or before and not yet applied;
-    the caller commits with the rest of its step (a run's close)."""
+    the caller commits with the rest of its step (a run's close), and applies the changes'
+    benefit tiers (`benefits.votes.apply_tier_changes`)."""
     due = (
         await session.scalars(
             select(RuleChange)
@@ -28,8 +29,11 @@ async def apply_due(session: AsyncSession, pool: Pool, period: str) -> Sequence[
         )
     ).all()
     for change in due:
-        rules = changed_rules(StoredRules.of(pool), dict(change.changes))
-        for name, value in rules.as_columns().items():
-            setattr(pool, name, value)
+        # Benefit tiers (`benefit.sick.tier2.benefit_minor`) are the benefits' to apply.
+        named = {k: v for k, v in change.changes.items() if not k.startswith("benefit.")}
+        if named:
+            rules = changed_rules(StoredRules.of(pool), named)
+            for name, value in rules.as_columns().items():
+                setattr(pool, name, value)
         change.applied_at = utcnow()
     return due

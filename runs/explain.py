@@ -22,6 +22,13 @@ def explanation_codes(
     kind: str, reason: str, plan: MemberPlan, factors: dict[str, Any]
 ) -> list[str]:
     owed = int(factors.get("owed_minor", 0) or 0) > 0
+    if reason == "on_benefit":  # a contribution waived, a payout not made: on leave pay
+        return ["on_benefit", "contribution_waived" if kind != "payout_refused" else "benefit_days"]
+    if kind == "benefit":
+        if factors.get("reaches_maximum"):
+            return ["benefit_days", "benefit_maximum"]
+        scaled = float(factors.get("pro_rata_factor", 1.0)) < 1.0
+        return ["benefit_days", "reserve_low" if scaled else "benefit_approved"]
     if kind == "contribution":
         if reason == "income_not_reported":
             return ["no_income_reported", "minimum_contribution"]

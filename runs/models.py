@@ -47,6 +47,8 @@ DECISION_KINDS = (
     "arrears_settlement",
     "payout",
     "payout_refused",
+    "benefit",
+    "benefit_claim",
 )
 
 _STEP_SQL = ", ".join(f"'{s}'" for s in RUN_STEPS)
@@ -234,6 +236,10 @@ class MemberPlan(Base):
     """Payout by the rules before any pro-rata scaling."""
     payout_reason: Mapped[str] = mapped_column(String(32))
     payout_factors: Mapped[dict[str, Any]] = mapped_column(JSON)
+    benefit_due_minor: Mapped[int] = mapped_column(BigInteger, default=0, server_default="0")
+    """A benefit claim's days in the month (and any unpaid before it), at its monthly level."""
+    benefit_factors: Mapped[dict[str, Any] | None] = mapped_column(JSON)
+    """The claim, the days paid and why (`benefits.payments`); null without a benefit."""
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
 
 

@@ -15,13 +15,14 @@ from __future__ import annotations
 
 import math
 import uuid
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
 from numpy.typing import NDArray
 
 from actuarial import PoolRules, decide_payouts, decide_relief
+from actuarial.benefits import BenefitLoad, benefit_load
 from actuarial.model import QUANTILES, Forecast, IncomeModel
 from actuarial.relief import catchup_schedule
 from core.money import floor_floats, from_floats, minor_digits
@@ -33,10 +34,31 @@ from runs.inputs import ClosedIncome, Members, trimmed
 PLAN_MONTHS = 6
 """Forecast months shown to a member (the savings target's horizon)."""
 PRICING_MONTHS = 12
+ON_BENEFIT = "on_benefit"
+"""Reason code of a contribution waived, and a smoothing payout not made, in a month the
+member was on a benefit (the benefit replaces the income; the pool's rule may waive the
+contribution). A catch-up or arrears still falls due: it is owed for earlier months."""
 NOT_REPORTED = "income_not_reported"
 """Reason code of a contribution at the minimum, and a refused payout, for a member who
 reported nothing for the period."""
 _P = {q: QUANTILES.index(q) for q in (0.10, 0.25, 0.50, 0.90)}
+
+
+@dataclass(frozen=True)
+class BenefitInputs:
+    """The month's benefits per member in ordinal order (`benefits.run.month_benefits`)."""
+
+    due_minor: NDArray[np.int64]
+    factors: list[dict[str, Any] | None]
+    on_benefit: NDArray[np.bool_]
+    waived: NDArray[np.bool_]
+    premium_minor: NDArray[np.int64]
+    """The monthly contribution of the tiers the member chose."""
+    premium_levels: list[dict[str, int]]
+    level_minor: NDArray[np.int64]
+    """The monthly benefit of the member's tiers, for pricing."""
+    share_on_benefit: float
+    waive_rule: bool
 
 
 @dataclass(frozen=True)
@@ -50,6 +72,7 @@ class Carried:
     catchup_sources: list[list[str]]
     savings_minor: NDArray[np.int64]
     owed_minor: NDArray[np.int64]
+    benefits: BenefitInputs | None = None
 
 
 @dataclass(frozen=True)
@@ -64,6 +87,9 @@ class MonthPlan:
     payout_months_used: NDArray[np.int64]
     planned_collected_minor: int
     planned_payouts_minor: int
+    """Smoothing payouts and benefits the month will most likely pay."""
+    benefit_load: BenefitLoad = field(default_factory=BenefitLoad)
+    """Expected benefit claims and tier contributions per month, for pricing."""
 
 
 def run_seed(pool_id: uuid.UUID, period: Period) -> int:
@@ -127,11 +153,22 @@ def plan_month(
     forgiven = np.where(reported, forgiven, 0)
     deferred = np.where(reported, deferred, 0)
     paid_now = contribution - forgiven - deferred
+    benefits = carried.benefits
+    n = members.n
+    premium = benefits.premium_minor if benefits else np.zeros(n, dtype=np.int64)
+    waived = benefits.waived if benefits else np.zeros(n, dtype=bool)
+    on_benefit = benefits.on_benefit if benefits else np.zeros(n, dtype=bool)
+    benefit_due = benefits.due_minor if benefits else np.zeros(n, dtype=np.int64)
+    # The tiers' contributions come on top; a waived month is forgiven whole.
+    contribution = contribution + premium
+    paid_now = np.where(waived, 0, paid_now + premium)
+    forgiven = np.where(waived, contribution, forgiven)
+    deferred = np.where(waived, 0, deferred)
 
     tenure = members.months_of_membership
     used = carried.payout_months_used
     payouts = decide_payouts(decision_baseline, y, tenure, used, rules)
-    due = np.where(reported, floor_floats(payouts.due, currency), 0)
+    due = np.where(reported & ~on_benefit, floor_floats(payouts.due, currency), 0)
 
     baseline_next = from_floats(forecast.baseline, currency)
     target = from_floats(forecast.savings_target, currency)
@@ -146,8 +183,12 @@ def plan_month(
     charge = carried.owed_minor + paid_now + carried.catchup_due_minor
     collected = int(np.minimum(charge, carried.savings_minor).sum())
     available = reserve_minor + collected
+    benefit_total = int(benefit_due.sum())
+    benefits_paid = min(benefit_total, max(available, 0))
+    available -= benefits_paid
     due_total = int(due.sum())
     paid_out = due_total if due_total <= available else int((due * available // due_total).sum())
+    paid_out += benefits_paid
 
     relief_reasons = relief.reasons
     payout_reasons = payouts.reasons
@@ -155,13 +196,27 @@ def plan_month(
     has_income: NDArray[np.bool_] = np.asarray((history.amounts > 0).any(axis=(1, 2)))
     rows: list[dict[str, Any]] = []
     for i in range(members.n):
-        relief_f = relief.factors(i).as_dict()
+        relief_f: dict[str, Any] = dict(relief.factors(i).as_dict())
         schedule = _catchup_minor(int(deferred[i]), float(relief.deferred[i]), rules, currency)
         if not reported[i]:
             relief_f, schedule = {**relief_f, "contribution": minimum / scale}, []
         payout_f = payouts.factors(i).as_dict()
         if not reported[i]:  # never a payout on missing data, whatever the engine saw
             payout_f = {**payout_f, "reason": NOT_REPORTED, "due": 0.0, "payout": 0.0}
+        relief_reason = relief_reasons[i] if reported[i] else NOT_REPORTED
+        payout_reason = payout_reasons[i] if reported[i] else NOT_REPORTED
+        if on_benefit[i]:
+            payout_f = {**payout_f, "reason": ON_BENEFIT, "due": 0.0, "payout": 0.0}
+            payout_reason = ON_BENEFIT
+        if premium[i] > 0:
+            relief_f = {
+                **relief_f,
+                "benefit_contribution_minor": int(premium[i]),
+                "benefit_levels": benefits.premium_levels[i] if benefits else {},
+            }
+        if waived[i]:
+            relief_f = {**relief_f, "waived_minor": int(contribution[i])}
+            relief_reason, schedule = ON_BENEFIT, []
         rows.append(
             {
                 "membership_id": members.membership_ids[i],
@@ -193,13 +248,15 @@ def plan_month(
                 "forgiven_minor": int(forgiven[i]),
                 "deferred_minor": int(deferred[i]),
                 "catchup_schedule_minor": schedule,
-                "relief_reason": relief_reasons[i] if reported[i] else NOT_REPORTED,
+                "relief_reason": relief_reason,
                 "relief_factors": relief_f,
                 "catchup_due_minor": int(carried.catchup_due_minor[i]),
                 "catchup_sources": carried.catchup_sources[i],
                 "payout_due_minor": int(due[i]),
-                "payout_reason": payout_reasons[i] if reported[i] else NOT_REPORTED,
+                "payout_reason": payout_reason,
                 "payout_factors": payout_f,
+                "benefit_due_minor": int(benefit_due[i]),
+                "benefit_factors": benefits.factors[i] if benefits else None,
             }
         )
     priced = np.flatnonzero(has_income)
@@ -211,6 +268,19 @@ def plan_month(
         payout_months_used=used[priced],
         planned_collected_minor=collected,
         planned_payouts_minor=paid_out,
+        benefit_load=_benefit_load(benefits, currency),
+    )
+
+
+def _benefit_load(benefits: BenefitInputs | None, currency: str) -> BenefitLoad:
+    if benefits is None or not (benefits.level_minor > 0).any():
+        return BenefitLoad()
+    scale = 10.0 ** -minor_digits(currency)
+    return benefit_load(
+        benefits.level_minor.astype(np.float64) * scale,
+        benefits.premium_minor.astype(np.float64) * scale,
+        benefits.share_on_benefit,
+        benefits.waive_rule,
     )
 
 

@@ -19,6 +19,7 @@ from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from benefits.run import mark_paid
 from core.money import Money
 from core.periods import Period
 from notifications import QueuedSms, enqueue_sms_batch
@@ -28,6 +29,7 @@ from pools.models import Pool
 from runs import ids
 from runs.explain import explanation_codes
 from runs.models import Decision, MemberPlan, MonthlyRun
+from runs.planning import ON_BENEFIT
 from runs.repository import insert_rows
 
 
@@ -269,7 +271,9 @@ async def post_contributions(
                 [],
             )
             months = len(plan.catchup_schedule_minor) or 1
-            if plan.paid_now_minor > 0:
+            if plan.relief_reason == ON_BENEFIT:
+                pass  # the benefit's own message says the month was paid, not charged
+            elif plan.paid_now_minor > 0:
                 batch.tell(
                     plan,
                     phones[plan.worker_id],
@@ -324,6 +328,40 @@ def payout_amount(due: int, run: MonthlyRun) -> int:
     return due * available // total
 
 
+def benefit_amount(due: int, run: MonthlyRun) -> tuple[int, float]:
+    """A benefit after the month's pro rata (only when the reserve cannot pay every benefit
+    in full), and the factor."""
+    figures = run.report.get("benefits", {})
+    total, available = int(figures.get("due_minor", 0)), int(figures.get("available_minor", 0))
+    if total <= available:
+        return due, 1.0
+    return due * available // total, available / total
+
+
+def _pay_benefit(batch: _Batch, member: _Member, phone: str, period: Period) -> None:
+    plan = member.plan
+    if plan.benefit_due_minor <= 0 or plan.benefit_factors is None:
+        return
+    amount, factor = benefit_amount(plan.benefit_due_minor, batch.run)
+    moved = batch.move(
+        member, "benefit", "benefit", batch.accounts.reserve.id, member.accounts.savings, amount
+    )
+    member.savings += amount
+    factors = {
+        **plan.benefit_factors,
+        "due_minor": plan.benefit_due_minor,
+        "paid_minor": amount,
+        "pro_rata_factor": factor,
+    }
+    reason = "maximum_reached" if factors.get("reaches_maximum") else "benefit_paid"
+    inputs = {**_inputs(plan), "claim_reference": factors.get("claim_reference")}
+    batch.decide(plan, "benefit", amount, reason, inputs, factors, [moved] if moved else [])
+    if amount > 0:
+        batch.tell(
+            plan, phone, "benefit.paid", period=period, amount=Money(amount, batch.pool.currency)
+        )
+
+
 async def post_payouts(
     session: AsyncSession,
     run: MonthlyRun,
@@ -338,6 +376,7 @@ async def post_payouts(
     factor = 1.0 if total <= available else available / total
     for member in await _members(session, pool, plans):
         plan = member.plan
+        _pay_benefit(batch, member, phones[plan.worker_id], period)
         inputs = _inputs(plan)
         amount = payout_amount(plan.payout_due_minor, run)
         factors = {
@@ -404,4 +443,5 @@ async def post_payouts(
                 set_aside=Money(low_month_cover(plan), pool.currency),
             )
     await batch.commit_to(session)
+    await mark_paid(session, plans)
     return batch.result

@@ -163,6 +163,13 @@ async def payout_due_total(session: AsyncSession, run_id: uuid.UUID) -> int:
     return int(total or 0)
 
 
+async def benefit_due_total(session: AsyncSession, run_id: uuid.UUID) -> int:
+    total = await session.scalar(
+        select(func.sum(MemberPlan.benefit_due_minor)).where(MemberPlan.run_id == run_id)
+    )
+    return int(total or 0)
+
+
 async def health_for(session: AsyncSession, pool_id: uuid.UUID, period: str) -> PoolHealth | None:
     return await session.scalar(
         select(PoolHealth).where(PoolHealth.pool_id == pool_id, PoolHealth.period == period)

@@ -34,7 +34,10 @@ from sqlalchemy import select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
+from actuarial.benefits import share_on_benefit
 from audit import Actor, record
+from benefits.run import claim_history, month_benefits, tier_levels, waives_contributions
+from benefits.votes import apply_tier_changes
 from core.clock import utcnow
 from core.errors import InvalidPeriod, NotFound
 from core.periods import Period
@@ -57,7 +60,7 @@ from runs.models import (
     PricingSnapshot,
     RunChunk,
 )
-from runs.planning import Carried, MonthPlan, plan_month
+from runs.planning import BenefitInputs, Carried, MonthPlan, plan_month
 from runs.posting import ChunkResult, post_contributions, post_payouts
 from runs.solvency import assess, snapshot_bytes
 
@@ -317,6 +320,7 @@ class MonthlyRunner:
         period = Period.parse(run.period)
         now = utcnow()
         for change in await apply_due(session, pool, run.period):  # adopted rules, on time
+            await apply_tier_changes(session, pool.id, change.changes)
             record(
                 session, Actor.system("monthly run"), "rules.changed", pool_id=pool.id,
                 target_kind="rule_change", target_id=change.id,
@@ -512,9 +516,17 @@ class MonthlyRunner:
                 assert pool is not None
                 accounts = await open_pool_accounts(session, pool)
                 due = await repository.payout_due_total(session, run.id)
+                reserve = accounts.reserve.balance_minor
+                # Benefits are paid first (in full, or shared pro rata if the reserve is
+                # short); smoothing payouts share what is left.
+                benefits = await repository.benefit_due_total(session, run.id)
+                report = {
+                    **run.report,
+                    "benefits": {"due_minor": benefits, "available_minor": max(reserve, 0)},
+                }
                 await self._advance(
                     session, run, "payouts", payout_due_minor=due,
-                    payout_available_minor=accounts.reserve.balance_minor,
+                    payout_available_minor=max(reserve - benefits, 0), report=report,
                 )  # fmt: skip
             else:
                 await self._advance(session, run, "done")
@@ -553,6 +565,7 @@ async def _carried(
             )
     ms = members.membership_ids
     return Carried(
+        benefits=await _benefits(session, pool, period, members),
         previous_baseline_minor=np.asarray([baselines.get(m, -1) for m in ms], dtype=np.int64),
         payout_months_used=np.asarray([used.get(m, 0) for m in ms], dtype=np.int64),
         catchup_due_minor=np.asarray([due.get(m, 0) for m in ms], dtype=np.int64),
@@ -563,6 +576,37 @@ async def _carried(
         owed_minor=np.asarray(
             [balances.get((w, "member_arrears"), 0) for w in members.worker_ids], dtype=np.int64
         ),
+    )
+
+
+async def _benefits(
+    session: AsyncSession, pool: Pool, period: Period, members: Members
+) -> BenefitInputs | None:
+    """The month's benefits for the plans: what each member is owed, whether their
+    contribution is waived, their tiers' contributions, and the pool's claim history."""
+    month = await month_benefits(session, pool, period, members.membership_ids)
+    if not month.due and not month.premiums:
+        return None
+    ms = members.membership_ids
+    due = [month.due.get(m) for m in ms]
+    history = await claim_history(session, pool.id, period)
+    levels = await tier_levels(session, pool.id)
+    return BenefitInputs(
+        due_minor=np.asarray([d.amount_minor if d else 0 for d in due], dtype=np.int64),
+        factors=[d.factors if d else None for d in due],
+        on_benefit=np.asarray([d is not None for d in due], dtype=bool),
+        waived=np.asarray([bool(d and d.waive_contributions) for d in due], dtype=bool),
+        premium_minor=np.asarray([month.premiums.get(m, 0) for m in ms], dtype=np.int64),
+        premium_levels=[month.premium_levels.get(m, {}) for m in ms],
+        level_minor=np.asarray(
+            [
+                sum(levels.get((k, lv), 0) for k, lv in month.premium_levels.get(m, {}).items())
+                for m in ms
+            ],
+            dtype=np.int64,
+        ),
+        share_on_benefit=share_on_benefit(history.member_months, history.benefit_months),
+        waive_rule=await waives_contributions(session, pool.id),
     )
 
 

@@ -13,6 +13,7 @@ from typing import Any
 
 import numpy as np
 
+from actuarial.benefits import BenefitLoad
 from actuarial.model import to_member_risk
 from actuarial.pricing import evaluate_rate, price_pool
 from actuarial.risk import CommonShock, MemberRisk
@@ -52,6 +53,7 @@ def _solve(plan: MonthPlan, pool: Pool, reserve_minor: int, config: RunConfig) -
         "months_of_membership": plan.tenure_next,
         "payout_months_used": plan.payout_months_used,
         "n_scenarios": config.pricing_scenarios,
+        "benefits": plan.benefit_load,
     }
     now = evaluate_rate(risk, rules, reserve, current_rate, **kwargs)
     solved = price_pool(risk, rules, reserve, **kwargs)
@@ -75,7 +77,10 @@ def _solve(plan: MonthPlan, pool: Pool, reserve_minor: int, config: RunConfig) -
         ],
         "expected_payouts_minor": [int(v) for v in from_floats(now.expected_payouts, currency)],
         "fan": {"months": months, **fan},
-        "factors": {k: float(v) for k, v in solved.factors.items()},
+        "factors": {
+            **{k: float(v) for k, v in solved.factors.items()},
+            **({} if plan.benefit_load.empty else plan.benefit_load.as_dict()),
+        },
     }
 
 
@@ -104,6 +109,10 @@ def snapshot_bytes(plan: MonthPlan) -> bytes | None:
         scalars=np.array([risk.df, risk.shock.sigma, risk.shock.rho]),
         tenure=np.asarray(plan.tenure_next, dtype=np.int64),
         payout_months_used=np.asarray(plan.payout_months_used, dtype=np.int64),
+        benefits=np.array([
+            plan.benefit_load.claims_mean, plan.benefit_load.claims_var,
+            plan.benefit_load.premiums, plan.benefit_load.share_on_benefit,
+        ]),
     )  # fmt: skip
     return buffer.getvalue()
 
@@ -120,10 +129,12 @@ def _price_snapshot(
         df=df, shock=CommonShock(sigma=sigma, rho=rho),
     )  # fmt: skip
     rules = engine_rules(stored, currency)
+    load = BenefitLoad(*(float(v) for v in arrays["benefits"])) if "benefits" in arrays else None
     report = evaluate_rate(
         risk, rules, reserve_minor * 10.0 ** -minor_digits(currency),
         stored.contribution_rate_bp / BP, months_of_membership=arrays["tenure"],
         payout_months_used=arrays["payout_months_used"], n_scenarios=n_scenarios,
+        benefits=load,
     )  # fmt: skip
     return {
         "ruin_probability": float(report.ruin_probability),

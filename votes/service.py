@@ -15,6 +15,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from audit import Actor, record
+from benefits.votes import split_changes, tiers_before
 from core.clock import utcnow
 from core.errors import Conflict, NotFound, ValidationFailed
 from core.periods import Period
@@ -103,7 +104,9 @@ async def propose(
         changes = {"contribution_rate_bp": int(health.solved_rate_bp)}
         source = "recommendation"
     before = StoredRules.of(pool)
-    after = changed_rules(before, dict(changes or {}))
+    rule_part, tier_part = split_changes(changes or {})
+    after = changed_rules(before, rule_part) if rule_part or not tier_part else before
+    tiers = await tiers_before(session, pool.id, tier_part)
     proposal_id = uuid.uuid4()
     proposal = Proposal(
         id=proposal_id,
@@ -112,7 +115,10 @@ async def propose(
         proposed_by=actor.id if actor.kind == "administrator" else None,
         source=source,
         changes=dict(changes or {}),
-        before={k: v for k, v in before.as_columns().items() if k in (changes or {})},
+        before={
+            **{k: v for k, v in before.as_columns().items() if k in rule_part},
+            **tiers,
+        },
         effect=await _effect(session, pool, before, after, scenarios),
         status="open",
         opens_at=at,

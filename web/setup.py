@@ -18,6 +18,7 @@ from litestar.template.config import TemplateConfig
 from core.settings import Settings
 from web.admin_pages import ADMIN_HANDLERS
 from web.appeal_pages import APPEAL_HANDLERS
+from web.benefit_pages import BENEFIT_HANDLERS
 from web.data_pages import DATA_HANDLERS
 from web.errors import PAGE_EXCEPTION_HANDLERS
 from web.headers import add_page_headers
@@ -56,6 +57,7 @@ def web_parts(settings: Settings) -> WebParts:
             *MEMBER_HANDLERS,
             *APPEAL_HANDLERS,
             *VOTE_HANDLERS,
+            *BENEFIT_HANDLERS,
         ],
         exception_handlers=PAGE_EXCEPTION_HANDLERS,
         include_in_schema=False,

@@ -40,12 +40,22 @@ def rule_value(formats: Formats, name: str, value: int, currency: str) -> str:
     return formats.count(value)
 
 
+def _rule_label(name: str) -> dict[str, Any]:
+    """A rule's page text, and the tier for a benefit tier's amount
+    (`benefit.sick.tier2.benefit_minor` reads "Monthly leave pay of tier 2")."""
+    parts = name.split(".")
+    if len(parts) == 4 and parts[0] == "benefit":
+        label = "benefit_minor" if parts[3] == "benefit_minor" else "benefit_contribution_minor"
+        return {"rule": label, "tier": parts[2].removeprefix("tier")}
+    return {"rule": name, "tier": None}
+
+
 def proposal_view(
     proposal: Proposal, pool: Pool, formats: Formats, my_vote: str | None
 ) -> dict[str, Any]:
     changes = [
         {
-            "rule": name,
+            **_rule_label(name),
             "before": rule_value(formats, name, proposal.before.get(name, value), pool.currency),
             "after": rule_value(formats, name, value, pool.currency),
         }

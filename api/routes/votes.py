@@ -19,6 +19,7 @@ from api.responses import IDEMPOTENT, JSON_BODY, NOT_FOUND, SIGNED_IN, Idempoten
 from api.schemas import Strict
 from api.security import SECURED
 from audit import Actor
+from benefits.rules import InvalidBenefitRules
 from pools.rules import InvalidRules
 from pools.service import administered_pool
 from pools.viewer import Viewer
@@ -101,7 +102,13 @@ class AdminVoteController(Controller):
         status_code=HTTP_201_CREATED,
         summary="Propose new rules to the members, priced by the engine",
         responses=problems(
-            SIGNED_IN, JSON_BODY, IDEMPOTENT, NOT_FOUND, InvalidRules, service.NoRecommendation
+            SIGNED_IN,
+            JSON_BODY,
+            IDEMPOTENT,
+            NOT_FOUND,
+            InvalidRules,
+            InvalidBenefitRules,
+            service.NoRecommendation,
         ),
     )
     async def propose(

@@ -18,10 +18,13 @@ from sqlalchemy import func, select
 
 from api.paging import encode_cursor
 from api.tokens import Principal, issue_token
+from audit.models import AuditEvent
+from benefits.models import BenefitClaim, BenefitEnrolment, BenefitPlan
 from core.clock import utcnow
 from income.models import IncomeRecord
 from notifications.models import OutboxMessage
 from pools.models import Membership, Pool, SignInCode, Worker
+from runs.models import Decision
 from tests.api.conftest import SECRET, Api, assert_problem, documented_problems, join_pool
 
 WORKER_PHONE = "+14155550140"
@@ -288,6 +291,192 @@ CASES = [
         422,
         "invalid-cursor",
         params={"cursor": cursor_of(["appeals", ID])},
+    ),
+    # Benefits: rules checked as a whole, claims within the pool's rules, nothing half-made.
+    Case(
+        "benefit tiers falling",
+        "POST",
+        "/v1/admin/pools/{pool}/benefits/sick",
+        "admin",
+        422,
+        "invalid-benefit-rules",
+        json={
+            "tiers": [
+                {"benefit_minor": 900, "contribution_minor": 50},
+                {"benefit_minor": 800, "contribution_minor": 60},
+            ]
+        },
+    ),
+    Case(
+        "benefit with no tiers",
+        "POST",
+        "/v1/admin/pools/{pool}/benefits/injury",
+        "admin",
+        422,
+        "validation-failed",
+        json={"tiers": []},
+    ),
+    Case(
+        "a new benefit without tiers",
+        "POST",
+        "/v1/admin/pools/{pool}/benefits/injury",
+        "admin",
+        422,
+        "invalid-benefit-rules",
+        json={"waiting_days": 3},
+    ),
+    Case(
+        "a benefit nobody offers",
+        "POST",
+        "/v1/admin/pools/{pool}/benefits/cough",
+        "admin",
+        404,
+        "benefit-not-offered",
+        json={"waiting_days": 3},
+    ),
+    Case(
+        "members approve, but how many",
+        "POST",
+        "/v1/admin/pools/{pool}/benefits/sick",
+        "admin",
+        422,
+        "invalid-benefit-rules",
+        json={"approval": "members"},
+    ),
+    Case(
+        "benefit rule unknown",
+        "POST",
+        "/v1/admin/pools/{pool}/benefits/sick",
+        "admin",
+        422,
+        "validation-failed",
+        json={"waiting_weeks": 2},
+    ),
+    Case(
+        "waiting days negative",
+        "POST",
+        "/v1/admin/pools/{pool}/benefits/sick",
+        "admin",
+        422,
+        "validation-failed",
+        json={"waiting_days": -1},
+    ),
+    Case(
+        "a tier above the top",
+        "POST",
+        "/v1/me/pools/{pool}/benefits/sick/tier",
+        "worker",
+        422,
+        "invalid-benefit-rules",
+        json={"level": 3},
+    ),
+    Case(
+        "a tier in words",
+        "POST",
+        "/v1/me/pools/{pool}/benefits/sick/tier",
+        "worker",
+        422,
+        "validation-failed",
+        json={"level": "top"},
+    ),
+    Case(
+        "a claim of a kind nobody knows",
+        "POST",
+        "/v1/me/benefit-claims",
+        "worker",
+        422,
+        "validation-failed",
+        json={"kind": "flu"},
+    ),
+    Case(
+        "a claim of a benefit not offered",
+        "POST",
+        "/v1/me/benefit-claims",
+        "worker",
+        404,
+        "benefit-not-offered",
+        json={"kind": "parental"},
+    ),
+    Case(
+        "a claim without its evidence",
+        "POST",
+        "/v1/me/benefit-claims",
+        "worker",
+        422,
+        "benefit-evidence-required",
+        json={"kind": "sick"},
+    ),
+    Case(
+        "a claim from tomorrow",
+        "POST",
+        "/v1/me/benefit-claims",
+        "worker",
+        422,
+        "invalid-claim-date",
+        json={"starts_on": str(utcnow().date() + timedelta(days=2)), "evidence": "note 7"},
+    ),
+    Case(
+        "a claim on no date",
+        "POST",
+        "/v1/me/benefit-claims",
+        "worker",
+        422,
+        "validation-failed",
+        json={"starts_on": "2026-13-40", "evidence": "note 7"},
+    ),
+    Case(
+        "evidence with control characters",
+        "POST",
+        "/v1/me/benefit-claims",
+        "worker",
+        422,
+        "control-characters",
+        json={"evidence": "note\x00"},
+    ),
+    Case(
+        "ending no claim",
+        "POST",
+        f"/v1/me/benefit-claims/{ID}/end",
+        "worker",
+        404,
+        "benefit-claim-not-found",
+        json={},
+    ),
+    Case(
+        "a claim decision of maybe",
+        "POST",
+        f"/v1/admin/pools/{{pool}}/benefit-claims/{ID}/decision",
+        "admin",
+        422,
+        "validation-failed",
+        json={"outcome": "maybe"},
+    ),
+    Case(
+        "deciding no claim",
+        "POST",
+        f"/v1/admin/pools/{{pool}}/benefit-claims/{ID}/decision",
+        "admin",
+        404,
+        "benefit-claim-not-found",
+        json={"outcome": "approved"},
+    ),
+    Case(
+        "approving no claim",
+        "POST",
+        f"/v1/me/benefit-claims/{ID}/approval",
+        "worker",
+        404,
+        "benefit-claim-not-found",
+        json={"approve": True},
+    ),
+    Case(
+        "an approval in words",
+        "POST",
+        f"/v1/me/benefit-claims/{ID}/approval",
+        "worker",
+        422,
+        "validation-failed",
+        json={"approve": "yes"},
     ),
     # Phone numbers are E.164 with a country code.
     request_code("phone without country code", {"phone": "4155550140"}, "invalid-phone"),
@@ -692,6 +881,19 @@ async def make_world(api: Api) -> World:
     worker_id = uuid.UUID((await api.client.get("/v1/me", headers=worker)).json()["id"])
     admins = (await api.client.get("/v1/admin/pools", headers=admin)).json()
     assert [p["id"] for p in admins["items"]] == [pool["id"]]
+    # A sick-leave benefit that wants evidence, and the worker's tier of it.
+    tiers = [{"benefit_minor": 900, "contribution_minor": 50}, {"benefit_minor": 1800,
+             "contribution_minor": 90}]  # fmt: skip
+    response = await api.client.post(
+        f"/v1/admin/pools/{pool['id']}/benefits/sick",
+        json={"tiers": tiers, "evidence_required": True, "qualifying_months": 0},
+        headers=admin,
+    )
+    assert response.status_code == 200, response.text
+    response = await api.client.post(
+        f"/v1/me/pools/{pool['id']}/benefits/sick/tier", json={"level": 1}, headers=worker
+    )
+    assert response.status_code == 200, response.text
 
     token = worker["Authorization"].removeprefix("Bearer ")
     payload, _, signature = token.partition(".")
@@ -740,7 +942,11 @@ async def snapshot(api: Api, world: World) -> dict[str, Any]:
     await api.deliver()
     counts: dict[str, Any] = {}
     async with api.db() as session:
-        for table in (Worker, Pool, Membership, SignInCode, IncomeRecord, OutboxMessage):
+        tables = (
+            Worker, Pool, Membership, SignInCode, IncomeRecord, OutboxMessage, BenefitPlan,
+            BenefitEnrolment, BenefitClaim, Decision, AuditEvent,
+        )  # fmt: skip
+        for table in tables:
             counts[table.__tablename__] = await session.scalar(
                 select(func.count()).select_from(table)
             )

@@ -13,6 +13,7 @@ from __future__ import annotations
 import uuid
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
+from datetime import date, timedelta
 from typing import Any
 
 from litestar import Litestar
@@ -227,6 +228,68 @@ W2_INCOME = {"platform": "lyft", "month": "2026-08", "amount_minor": 222_22, "cu
 STATEMENT = "date,platform,amount\n2026-09-02,doordash,12.50\n"
 W1_SAVED = 5_00
 W2_SAVED = 7_00
+
+BENEFIT_RULES = {
+    "tiers": [
+        {"benefit_minor": 60000, "contribution_minor": 1500},
+        {"benefit_minor": 120000, "contribution_minor": 3000},
+    ],
+    "qualifying_months": 0,
+}
+
+
+def benefits_of(name: str) -> Check:
+    def check(world: World, body: Body) -> None:
+        items = body if isinstance(body, list) else [body]
+        assert items and {b["pool_id"] for b in items} == {world.pools[name]["id"]}, body
+
+    return check
+
+
+def claim_in(target: str) -> Callable[[Api, World, str], Awaitable[Request]]:
+    async def build(api: Api, world: World, row_target: str) -> Request:
+        return "/v1/me/benefit-claims", {
+            "json": {"kind": "sick", "pool_id": world.pool_id(row_target)}
+        }
+
+    return build
+
+
+async def _claim_id(api: Api, world: World, owner: str) -> str:
+    response = await api.client.get("/v1/me/benefit-claims", headers=world.headers[owner])
+    assert response.status_code == 200, response.text
+    return str(response.json()[0]["id"])
+
+
+def own_claim(template: str, **request: Any) -> Callable[[Api, World, str], Awaitable[Request]]:
+    """A URL naming the target worker's ("W1", "W2") newest claim."""
+
+    async def build(api: Api, world: World, target: str) -> Request:
+        owner = target if target in ("W1", "W2") else "W1"
+        return template.format(claim_id=await _claim_id(api, world, owner)), request
+
+    return build
+
+
+def pa_claim(template: str, **request: Any) -> Callable[[Api, World, str], Awaitable[Request]]:
+    """A URL naming W1's claim in PA, under the pool the row targets."""
+
+    async def build(api: Api, world: World, target: str) -> Request:
+        claim_id = await _claim_id(api, world, "W1")
+        return template.format(pool_id=world.pool_id(target), claim_id=claim_id), request
+
+    return build
+
+
+def claims_of(name: str) -> Check:
+    def check(world: World, body: Body) -> None:
+        assert body and {c["pool_id"] for c in body} == {world.pools[name]["id"]}, body
+
+    return check
+
+
+TOMORROW = str(date.today() + timedelta(days=1))
+
 
 ANONYMOUS_401 = Row("anonymous", "-", 401)
 ADMIN_403 = Row("admin A", "-", 403)
@@ -512,6 +575,110 @@ ROUTES: dict[tuple[str, str], RouteCase] = {
             Row("W2", "PB", 200, is_pool("PB")),
             Row("admin A", "PA", 200, is_pool("PA")),
             Row("operator", "PB", 200, is_pool("PB")),
+        ],
+    ),
+    # Benefits: the pool's administrators set them and decide claims; members claim.
+    ("POST", "/v1/admin/pools/{pool_id:uuid}/benefits/{kind:str}"): RouteCase(
+        with_pool("/v1/admin/pools/{pool_id}/benefits/sick", json=BENEFIT_RULES),
+        [
+            Row("anonymous", "PA", 401),
+            Row("W1", "PA", 403),
+            Row("admin B", "PA", 404),
+            Row("admin A", "no such pool", 404),
+            Row("admin A", "PA", 200, benefits_of("PA")),
+            Row("operator", "PB", 200, benefits_of("PB")),
+        ],
+    ),
+    ("GET", "/v1/admin/pools/{pool_id:uuid}/benefits"): RouteCase(
+        with_pool("/v1/admin/pools/{pool_id}/benefits"),
+        [
+            Row("anonymous", "PA", 401),
+            Row("W1", "PA", 403),
+            Row("admin B", "PA", 404),
+            Row("admin A", "PA", 200, benefits_of("PA")),
+            Row("admin B", "PB", 200, benefits_of("PB")),
+        ],
+    ),
+    ("GET", "/v1/me/pools/{pool_id:uuid}/benefits"): RouteCase(
+        with_pool("/v1/me/pools/{pool_id}/benefits"),
+        [
+            Row("anonymous", "PA", 401),
+            Row("admin A", "PA", 403),
+            Row("W1", "PB", 404),
+            Row("W1", "no such pool", 404),
+            Row("W1", "PA", 200, benefits_of("PA")),
+            Row("W2", "PB", 200, benefits_of("PB")),
+        ],
+    ),
+    ("POST", "/v1/me/pools/{pool_id:uuid}/benefits/{kind:str}/tier"): RouteCase(
+        with_pool("/v1/me/pools/{pool_id}/benefits/sick/tier", json={"level": 2}),
+        [
+            Row("anonymous", "PA", 401),
+            Row("admin A", "PA", 403),
+            Row("W1", "PB", 404),
+            Row("W1", "no such pool", 404),
+            Row("W1", "PA", 200, benefits_of("PA")),
+            Row("W2", "PB", 200, benefits_of("PB")),
+        ],
+    ),
+    ("POST", "/v1/me/benefit-claims"): RouteCase(
+        claim_in("-"),
+        [
+            Row("anonymous", "PA", 401),
+            Row("admin A", "PA", 403),
+            Row("W1", "PB", 404),
+            Row("W1", "PA", 201, benefits_of("PA")),
+            Row("W2", "PB", 201, benefits_of("PB")),
+        ],
+    ),
+    ("GET", "/v1/me/benefit-claims"): RouteCase(
+        fixed("/v1/me/benefit-claims"),
+        [ANONYMOUS_401, ADMIN_403, Row("W1", "PA", 200, claims_of("PA"))],
+    ),
+    ("GET", "/v1/admin/pools/{pool_id:uuid}/benefit-claims"): RouteCase(
+        with_pool("/v1/admin/pools/{pool_id}/benefit-claims"),
+        [
+            Row("anonymous", "PA", 401),
+            Row("W1", "PA", 403),
+            Row("admin B", "PA", 404),
+            Row("admin A", "PA", 200, claims_of("PA")),
+            Row("operator", "PB", 200, claims_of("PB")),
+        ],
+    ),
+    ("POST", "/v1/admin/pools/{pool_id:uuid}/benefit-claims/{claim_id:uuid}/decision"): RouteCase(
+        pa_claim(
+            "/v1/admin/pools/{pool_id}/benefit-claims/{claim_id}/decision",
+            json={"outcome": "approved"},
+        ),
+        [
+            Row("anonymous", "PA", 401),
+            Row("W1", "PA", 403),
+            Row("admin B", "PA", 404),
+            # B's own pool in the path does not open A's claim.
+            Row("admin B", "PB", 404, slug="benefit-claim-not-found"),
+            Row("admin A", "PA", 200),
+        ],
+    ),
+    ("GET", "/v1/me/benefit-claims/to-answer"): RouteCase(
+        fixed("/v1/me/benefit-claims/to-answer"),
+        [ANONYMOUS_401, ADMIN_403, Row("W1", "self", 200)],
+    ),
+    ("POST", "/v1/me/benefit-claims/{claim_id:uuid}/approval"): RouteCase(
+        own_claim("/v1/me/benefit-claims/{claim_id}/approval", json={"approve": True}),
+        [
+            Row("anonymous", "W1", 401),
+            Row("admin A", "W1", 403),
+            Row("W1", "W2", 404, slug="benefit-claim-not-found"),
+            Row("W1", "W1", 404, slug="benefit-claim-not-found"),
+        ],
+    ),
+    ("POST", "/v1/me/benefit-claims/{claim_id:uuid}/end"): RouteCase(
+        own_claim("/v1/me/benefit-claims/{claim_id}/end", json={"back_on": TOMORROW}),
+        [
+            Row("anonymous", "W1", 401),
+            Row("admin A", "W1", 403),
+            Row("W1", "W2", 404, slug="benefit-claim-not-found"),
+            Row("W1", "W1", 200, benefits_of("PA")),
         ],
     ),
     # Last, because they change what the rows above rely on.

@@ -41,6 +41,7 @@ PACKAGES = (
     "appeals",
     "channels",
     "audit",
+    "benefits",
     "votes",
     "web",
     "api",

@@ -61,6 +61,20 @@ ROUTES: dict[tuple[str, str], list[Row]] = {
     ("GET", "/admin/pools/{pool_id:uuid}/appeals"): POOL_PAGE,
     ("GET", "/admin/pools/{pool_id:uuid}/proposals"): POOL_PAGE,
     ("GET", "/me/votes"): WORKER_PAGE,
+    ("GET", "/me/benefits"): WORKER_PAGE,
+    ("GET", "/admin/pools/{pool_id:uuid}/benefit-claims"): POOL_PAGE,
+    ("POST", "/me/benefits"): [
+        Row("anonymous", 303),
+        Row("admin", 403),
+        Row("worker", 422),  # no action named: the page is shown again with the refusal
+    ],
+    ("POST", "/admin/pools/{pool_id:uuid}/benefit-claims/{claim_id:uuid}"): [
+        Row("anonymous", 303),
+        Row("worker", 403),
+        Row("stranger", 404),
+        Row("admin", 404, "unknown"),
+        Row("admin", 404),  # a claim of nobody's
+    ],
     ("POST", "/me/votes/{proposal_id:uuid}"): [
         Row("anonymous", 303),
         Row("admin", 403),
@@ -156,6 +170,7 @@ async def test_every_page_checks_the_caller_and_what_it_names(site: Site) -> Non
                 "decision_id": mine.id,
                 "appeal_id": uuid.uuid4(),
                 "proposal_id": uuid.uuid4(),
+                "claim_id": uuid.uuid4(),
             },
             "unknown": {
                 "pool_id": uuid.uuid4(),
@@ -164,6 +179,7 @@ async def test_every_page_checks_the_caller_and_what_it_names(site: Site) -> Non
                 "decision_id": uuid.uuid4(),
                 "appeal_id": uuid.uuid4(),
                 "proposal_id": uuid.uuid4(),
+                "claim_id": uuid.uuid4(),
             },
             "crossed": {
                 "pool_id": own_pool.id,
@@ -172,6 +188,7 @@ async def test_every_page_checks_the_caller_and_what_it_names(site: Site) -> Non
                 "decision_id": theirs.id,
                 "appeal_id": uuid.uuid4(),
                 "proposal_id": uuid.uuid4(),
+                "claim_id": uuid.uuid4(),
             },
         }
 
