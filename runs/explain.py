@@ -12,6 +12,12 @@ from typing import Any
 from runs.models import MemberPlan
 
 SHORT_HISTORY_MONTHS = 6
+ON_BENEFIT = "on_benefit"
+"""Reason code of a contribution waived, and a smoothing payout not made, in a month the
+member was on a benefit (the benefit replaces the income; the pool's rule may waive the
+contribution). A catch-up or arrears still falls due: it is owed for earlier months.
+Kept here, not beside the planning that sets it, so that reading a plan does not load the
+income model."""
 
 
 def _steadiness(plan: MemberPlan) -> str:

@@ -29,15 +29,12 @@ from core.money import floor_floats, from_floats, minor_digits
 from core.periods import Period
 from pools.models import Pool
 from pools.rules import BP, StoredRules, engine_rules
+from runs.explain import ON_BENEFIT
 from runs.inputs import ClosedIncome, Members, trimmed
 
 PLAN_MONTHS = 6
 """Forecast months shown to a member (the savings target's horizon)."""
 PRICING_MONTHS = 12
-ON_BENEFIT = "on_benefit"
-"""Reason code of a contribution waived, and a smoothing payout not made, in a month the
-member was on a benefit (the benefit replaces the income; the pool's rule may waive the
-contribution). A catch-up or arrears still falls due: it is owed for earlier months."""
 NOT_REPORTED = "income_not_reported"
 """Reason code of a contribution at the minimum, and a refused payout, for a member who
 reported nothing for the period."""

@@ -27,9 +27,8 @@ from pools.ledger import PoolAccounts, TransferRequest, post_transfers
 from pools.ledger_queries import lock_member_balances
 from pools.models import Pool
 from runs import ids
-from runs.explain import explanation_codes
+from runs.explain import ON_BENEFIT, explanation_codes
 from runs.models import Decision, MemberPlan, MonthlyRun
-from runs.planning import ON_BENEFIT
 from runs.repository import insert_rows
 
 
