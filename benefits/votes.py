@@ -11,14 +11,18 @@ from __future__ import annotations
 
 import re
 import uuid
+from collections import Counter
 from collections.abc import Mapping
+from dataclasses import replace
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from actuarial.benefits import DEFAULT_SHARE_ON_BENEFIT, BenefitLoad
 from benefits import repository
 from benefits.models import BenefitPlan
 from benefits.rules import InvalidBenefitRules, check_tiers
 from core.clock import utcnow
+from core.money import minor_digits
 
 PREFIX = "benefit."
 _KEY = re.compile(r"^benefit\.([a-z]+)\.tier([1-9])\.(benefit_minor|contribution_minor)$")
@@ -78,3 +82,38 @@ async def apply_tier_changes(
     for plan, new in plans.values():
         plan.tiers = new
         plan.updated_at = utcnow()
+
+
+async def load_after(
+    session: AsyncSession,
+    pool_id: uuid.UUID,
+    changes: Mapping[str, int],
+    load: BenefitLoad | None,
+    currency: str,
+) -> BenefitLoad | None:
+    """The month's benefit load once `changes` apply to the tiers members hold now, from
+    the load the last run priced (`load`): each changed tier moves the expected claims, their
+    variance and the tier contributions by its members' count times the change. None when
+    no tier changes."""
+    before, plans = await _changed(session, pool_id, changes)
+    if not before:
+        return None
+    load = load or BenefitLoad(share_on_benefit=DEFAULT_SHARE_ON_BENEFIT)
+    held = Counter(
+        (enrolment.kind, enrolment.level)
+        for enrolment, _ in await repository.enrolments_of_pool(session, pool_id)
+    )
+    p, scale = load.share_on_benefit, 10.0 ** -minor_digits(currency)
+    waived = any(plan.waive_contributions for plan, _ in plans.values())
+    mean, var, premiums = load.claims_mean, load.claims_var, load.premiums
+    for key, old in before.items():
+        match = _KEY.match(key)
+        assert match is not None  # _changed refused any other key
+        members = held[(match.group(1), int(match.group(2)))]
+        new, was = changes[key] * scale, old * scale
+        if match.group(3) == "benefit_minor":
+            mean += p * members * (new - was)
+            var += p * (1.0 - p) * members * (new * new - was * was)
+        else:
+            premiums += (1.0 - p if waived else 1.0) * members * (new - was)
+    return replace(load, claims_mean=mean, claims_var=max(var, 0.0), premiums=premiums)

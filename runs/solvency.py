@@ -118,7 +118,12 @@ def snapshot_bytes(plan: MonthPlan) -> bytes | None:
 
 
 def _price_snapshot(
-    data: bytes, stored: StoredRules, currency: str, reserve_minor: int, n_scenarios: int
+    data: bytes,
+    stored: StoredRules,
+    currency: str,
+    reserve_minor: int,
+    n_scenarios: int,
+    benefits: BenefitLoad | None = None,
 ) -> dict[str, Any]:
     arrays = np.load(io.BytesIO(data))
     df, sigma, rho = (float(v) for v in arrays["scalars"])
@@ -129,7 +134,7 @@ def _price_snapshot(
         df=df, shock=CommonShock(sigma=sigma, rho=rho),
     )  # fmt: skip
     rules = engine_rules(stored, currency)
-    load = BenefitLoad(*(float(v) for v in arrays["benefits"])) if "benefits" in arrays else None
+    load = benefits or snapshot_benefits(data)
     report = evaluate_rate(
         risk, rules, reserve_minor * 10.0 ** -minor_digits(currency),
         stored.contribution_rate_bp / BP, months_of_membership=arrays["tenure"],
@@ -149,10 +154,22 @@ def _price_snapshot(
 
 
 async def price_snapshot(
-    data: bytes, stored: StoredRules, currency: str, reserve_minor: int, n_scenarios: int = 50_000
+    data: bytes,
+    stored: StoredRules,
+    currency: str,
+    reserve_minor: int,
+    n_scenarios: int = 50_000,
+    benefits: BenefitLoad | None = None,
 ) -> dict[str, Any]:
     """The 12-month outlook of the snapshot's members under `stored` rules: ruin probability
-    with its error, expected payouts and contributions over the horizon (off the loop)."""
+    with its error, expected payouts and contributions over the horizon (off the loop).
+    `benefits` replaces the snapshot's benefit load (benefit tiers being changed)."""
     return await asyncio.to_thread(
-        _price_snapshot, data, stored, currency, reserve_minor, n_scenarios
+        _price_snapshot, data, stored, currency, reserve_minor, n_scenarios, benefits
     )
+
+
+def snapshot_benefits(data: bytes) -> BenefitLoad | None:
+    """The benefit load the run priced, if its pool offered benefits."""
+    arrays = np.load(io.BytesIO(data))
+    return BenefitLoad(*(float(v) for v in arrays["benefits"])) if "benefits" in arrays else None

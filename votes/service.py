@@ -15,7 +15,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from audit import Actor, record
-from benefits.votes import split_changes, tiers_before
+from benefits.votes import load_after, split_changes, tiers_before
 from core.clock import utcnow
 from core.errors import Conflict, NotFound, ValidationFailed
 from core.periods import Period
@@ -61,7 +61,12 @@ def _reference(proposal_id: uuid.UUID) -> str:
 
 
 async def _effect(
-    session: AsyncSession, pool: Pool, before: StoredRules, after: StoredRules, scenarios: int
+    session: AsyncSession,
+    pool: Pool,
+    before: StoredRules,
+    after: StoredRules,
+    tiers: dict[str, int],
+    scenarios: int,
 ) -> dict[str, Any] | None:
     snapshot = await session.scalar(
         select(PricingSnapshot)
@@ -71,13 +76,16 @@ async def _effect(
     )
     if snapshot is None:
         return None
-    from runs.solvency import price_snapshot  # the pricing engine loads PyMC: only when asked
+    from runs.solvency import price_snapshot, snapshot_benefits  # loads PyMC: only when asked
 
     now = await price_snapshot(
         snapshot.data, before, pool.currency, snapshot.reserve_minor, scenarios
     )
+    benefits = await load_after(
+        session, pool.id, tiers, snapshot_benefits(snapshot.data), pool.currency
+    )
     then = await price_snapshot(
-        snapshot.data, after, pool.currency, snapshot.reserve_minor, scenarios
+        snapshot.data, after, pool.currency, snapshot.reserve_minor, scenarios, benefits
     )
     return {"period": snapshot.period, "before": now, "after": then}
 
@@ -119,7 +127,7 @@ async def propose(
             **{k: v for k, v in before.as_columns().items() if k in rule_part},
             **tiers,
         },
-        effect=await _effect(session, pool, before, after, scenarios),
+        effect=await _effect(session, pool, before, after, tier_part, scenarios),
         status="open",
         opens_at=at,
         closes_at=at + timedelta(days=pool.vote_days),
