@@ -10,23 +10,17 @@ winner's reply.
 from __future__ import annotations
 
 from datetime import datetime
-from typing import cast
 
-from sqlalchemy import Table, insert
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from channels import repository
 from channels.conversation import Context, converse
-from channels.models import InboundMessage
 from channels.replies import Reply
-from core.ids import new_id
 from i18n import TEMPLATES
 from notifications.outbox import DEDUP_KEY_MAX, enqueue_sms
 
 MESSAGE_ID_MAX = 64
-_RECORD = insert(cast(Table, InboundMessage.__table__))
-"""A plain insert into the table: the ORM's unit of work costs more than the write."""
 
 
 async def receive(
@@ -86,15 +80,6 @@ async def _record(
     reply: Reply,
     now: datetime,
 ) -> None:
-    await session.execute(
-        _RECORD,
-        {
-            "id": new_id(),
-            "gateway": gateway,
-            "message_id": message_id,
-            "phone_e164": phone,
-            "command": reply.command[:16],
-            "reply": reply.text,
-            "created_at": now,
-        },
+    await repository.record_inbound(
+        session, gateway, message_id, phone, reply.command[:16], reply.text, now
     )

@@ -8,10 +8,11 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, cast
 
-from sqlalchemy import Table, bindparam, case, delete, func, literal_column, or_, select
+from sqlalchemy import Table, bindparam, case, delete, func, insert, literal_column, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from channels.models import ConversationState, InboundMessage
+from core.ids import new_id
 from pools.ledger_models import LedgerAccount, LedgerTransfer
 from pools.models import Membership, Pool
 from runs.models import Decision
@@ -58,6 +59,34 @@ class Seen:
     """A message handled before, and what it was answered (None: nothing)."""
 
     reply: str | None
+
+
+_RECORD = insert(_INBOUND_TABLE)
+"""A plain insert into the table: the ORM's unit of work costs more than the write."""
+
+
+async def record_inbound(
+    session: AsyncSession,
+    gateway: str,
+    message_id: str,
+    phone: str,
+    command: str,
+    reply: str | None,
+    now: datetime,
+) -> None:
+    """The message handled, with its reply; a second record of it breaks the unique key."""
+    await session.execute(
+        _RECORD,
+        {
+            "id": new_id(),
+            "gateway": gateway,
+            "message_id": message_id,
+            "phone_e164": phone,
+            "command": command,
+            "reply": reply,
+            "created_at": now,
+        },
+    )
 
 
 async def inbound(session: AsyncSession, gateway: str, message_id: str) -> Seen | None:
