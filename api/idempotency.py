@@ -2,9 +2,9 @@
 
 A worker on a bad connection retries; the retry must not join a pool twice or import a
 statement twice. The first request with a key is recorded as in flight before it runs; its
-response is stored when it completes. A replay returns that response; the same key with a
-different body is 422; a replay while the first is still running is 409. Server errors are
-not stored, so the client may retry them.
+response is stored when it completes, before it is sent. A replay returns that response;
+the same key with a different body is 422; a replay while the first is still running is
+409. Server errors are not stored, so the client may retry them.
 
 Keys belong to signed-in callers only. A request without a valid token cannot have done
 anything worth replaying (it is refused with 401), so it is passed on as if it had no key
@@ -339,6 +339,9 @@ class IdempotencyMiddleware:
         status = 500
         content_type = "application/json"
         chunks: list[bytes] = []
+        # The response is held back until its record is stored: a client that has its answer
+        # and retries at once must find the key completed, never still in flight.
+        held: list[Message] = []
 
         async def capture(message: Message) -> None:
             nonlocal status, content_type
@@ -349,7 +352,7 @@ class IdempotencyMiddleware:
                         content_type = value.decode("latin-1")
             elif message["type"] == "http.response.body":
                 chunks.append(message.get("body", b""))
-            await send(message)
+            held.append(message)
 
         # Only this request's own claim: after a takeover, a late finisher changes nothing.
         mine = IdempotencyRecord.id == record_id
@@ -382,3 +385,5 @@ class IdempotencyMiddleware:
                     )
                 )
             await session.commit()
+        for message in held:
+            await send(message)
