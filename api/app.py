@@ -50,6 +50,7 @@ from banks.service import BankLink
 from core.db import create_engine, session_factory
 from core.settings import Settings
 from notifications.dispatcher import OutboxWorker
+from notifications.outbox import queued_here, watch_queueing
 from notifications.providers import SmsProvider, provider_from_setting
 from web import pages_first, web_parts
 
@@ -70,7 +71,9 @@ def create_app(
         app.state.engine = engine
         app.state.session_factory = session_factory(engine)
         app.state.sms_provider = provider
-        worker = OutboxWorker(app.state.session_factory, provider)
+        worker = OutboxWorker(
+            app.state.session_factory, provider, interval=settings.outbox_poll_seconds
+        )
         app.state.outbox_worker = worker
         app.state.run_tasks = set()
         if run_outbox_worker:
@@ -115,10 +118,11 @@ def create_app(
     async def before_request(request: Request[Any, Any, Any]) -> None:
         refuse_unknown_docs_page(request)
         await check_request(request)
+        watch_queueing()
 
     async def kick_outbox(request: Request[Any, Any, Any]) -> None:
-        """Committed changes may have queued messages: send them now, not at the next poll."""
-        if request.method != "GET" and run_outbox_worker:
+        """Committed changes that queued messages: send them now, not at the next poll."""
+        if request.method != "GET" and run_outbox_worker and queued_here():
             request.app.state.outbox_worker.kick()
 
     pages = web_parts(settings)

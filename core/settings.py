@@ -84,6 +84,10 @@ class Settings:
     """How long a request with an Idempotency-Key holds its key unrenewed. A running request
     renews it every third of this; one that died with its process stops, and a retry takes
     the key over this long after the crash at most."""
+    outbox_poll_seconds: int = 5
+    """How often the server's outbox worker looks for messages nobody woke it for: retries
+    that came due, and texts queued by other processes (the monthly run). A request that
+    queues a text wakes it at once."""
     trusted_proxies: tuple[str, ...] = ()
     """Addresses or networks (`10.0.0.0/8`) of the reverse proxies in front of the app.
     `X-Forwarded-For` is believed only from these, so a client cannot name its own address
@@ -169,6 +173,7 @@ class Settings:
             sign_in_codes_per_address=_int(env, "MUTUA_SIGN_IN_CODES_PER_ADDRESS", 20),
             sign_in_codes_per_hour=_int(env, "MUTUA_SIGN_IN_CODES_PER_HOUR", 1000),
             idempotency_lease_seconds=_int(env, "MUTUA_IDEMPOTENCY_LEASE_SECONDS", 15),
+            outbox_poll_seconds=_int(env, "MUTUA_OUTBOX_POLL_SECONDS", cls.outbox_poll_seconds),
             public_url=env.get("MUTUA_PUBLIC_URL", "").strip(),
             support_contact=env.get("MUTUA_SUPPORT_CONTACT", cls.support_contact),
             sms_inbound_per_hour=_int(env, "MUTUA_SMS_INBOUND_PER_HOUR", 30),

@@ -1,7 +1,8 @@
 """Outbound messages: the outbox, the SMS gateways, and the dispatcher between them.
 
-Callers queue with `enqueue_sms` inside their own transaction and, after commit, `kick()` the
-app's `OutboxWorker`; nothing outside this package sends an SMS directly.
+Callers queue with `enqueue_sms` inside their own transaction; after a request that queued
+something commits, the app `kick()`s its `OutboxWorker` (`watch_queueing`, `queued_here`).
+Nothing outside this package sends an SMS directly.
 """
 
 from notifications.dispatcher import DispatchReport, OutboxWorker, dispatch_pending

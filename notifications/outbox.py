@@ -16,6 +16,7 @@ from __future__ import annotations
 import logging
 import re
 from collections.abc import Mapping, Sequence
+from contextvars import ContextVar
 from dataclasses import dataclass
 from typing import Any, cast
 
@@ -44,6 +45,41 @@ DEDUP_KEY_MAX = 200
 """Width of `outbox_messages.dedup_key`."""
 
 _E164 = re.compile(r"^\+[1-9][0-9]{6,14}$")
+
+
+class QueueWatch:
+    """Whether the work of one request queued a message: only then is the outbox woken.
+
+    Waking it costs a pass over the outbox (a transaction on the database); a request that
+    queued nothing, like most texts to Mutua, would pay for one for nothing.
+    """
+
+    __slots__ = ("queued",)
+
+    def __init__(self) -> None:
+        self.queued = False
+
+
+_WATCH: ContextVar[QueueWatch | None] = ContextVar("mutua_outbox_watch", default=None)
+
+
+def watch_queueing() -> QueueWatch:
+    """Start watching the current context (a request): what it queues from now sets the flag."""
+    watch = QueueWatch()
+    _WATCH.set(watch)
+    return watch
+
+
+def queued_here() -> bool:
+    """Whether the current context queued a message; True when nobody was watching it."""
+    watch = _WATCH.get()
+    return watch is None or watch.queued
+
+
+def _note_queued() -> None:
+    watch = _WATCH.get()
+    if watch is not None:
+        watch.queued = True
 
 
 def _check_arguments(to: str, dedup_key: str | None) -> None:
@@ -105,6 +141,7 @@ async def enqueue_sms(
         attempts=0,
         next_attempt_at=utcnow(),
     )
+    _note_queued()
     if dedup_key is None:
         session.add(message)
         await session.flush()
@@ -179,5 +216,6 @@ async def enqueue_sms_batch(session: AsyncSession, messages: Sequence[QueuedSms]
             }
         )
     if rows:
+        _note_queued()
         await session.execute(insert(OutboxMessage), rows)
     return len(rows)

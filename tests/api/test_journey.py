@@ -83,3 +83,53 @@ async def test_the_running_app_texts_the_code_right_after_commit(database_url: s
     sent = sms.last_to("+525512345678")
     assert sent is not None, "the code was not sent within two seconds"
     assert sent.language == "es"  # a Mexican number with no chosen language reads Spanish
+
+
+async def test_only_a_request_that_queued_a_text_wakes_the_outbox(database_url: str) -> None:
+    """Waking the outbox costs a pass over it; a request that queued nothing does not pay.
+
+    A text queued by another process (the monthly run) waits for the poll, so it shows
+    whether a request woke the worker: an administrator's sign-in leaves it waiting, a
+    worker's sign-in code takes it along."""
+    import asyncio
+
+    from litestar.testing import AsyncTestClient
+
+    from api.app import create_app
+    from core.db import create_engine, session_factory
+    from core.settings import Settings
+    from notifications.providers import MemorySmsProvider
+    from pools.admins import create_admin
+    from tests.api.conftest import ADMIN_PASSWORD, SECRET
+    from tests.notifications.outbox_helpers import queue_messages
+
+    sms = MemorySmsProvider()
+    settings = Settings(
+        database_url=database_url,
+        secret_key=SECRET,
+        sms_provider="memory",
+        outbox_poll_seconds=3600,  # only a wake can send
+    )
+    engine = create_engine(database_url)
+    app = create_app(settings, sms_provider=sms, run_outbox_worker=True)
+    try:
+        async with AsyncTestClient(app=app) as client:
+            await asyncio.sleep(0.2)  # the start-up pass finds nothing
+            async with session_factory(engine)() as session:
+                await create_admin(session, "coop@example.org", ADMIN_PASSWORD)
+                await session.commit()
+            await queue_messages(session_factory(engine), to="+14155550100")
+            login = {"email": "coop@example.org", "password": ADMIN_PASSWORD}
+            signed_in = await client.post("/v1/auth/admin/login", json=login)
+            assert signed_in.status_code == 200, signed_in.text
+            await asyncio.sleep(0.5)
+            assert sms.sent == [], "a request that queued nothing woke the outbox"
+            code = await client.post("/v1/auth/otp", json={"phone": "+525512345678"})
+            assert code.status_code == 202
+            for _ in range(100):
+                if len(sms.sent) == 2:
+                    break
+                await asyncio.sleep(0.02)
+    finally:
+        await engine.dispose()
+    assert sorted(message.to for message in sms.sent) == ["+14155550100", "+525512345678"]
