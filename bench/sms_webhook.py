@@ -1,20 +1,23 @@
 """Signed inbound SMS webhooks per second, each a database write, on PostgreSQL.
 
-    .venv/bin/python bench/sms_webhook.py [--requests 3000] [--concurrency 32]
-        [--server postgresql+asyncpg://postgres@127.0.0.1:5432/test]
+    .venv/bin/python bench/sms_webhook.py [--requests 3000] [--concurrency 32] [--rate R]
+        [--workers 2] [--server postgresql+asyncpg://postgres@127.0.0.1:5432/test]
 
 A pool of 200 members is seeded on a database made for the run (dropped after it); the app
 runs under uvicorn in a process of its own with Twilio configured. Each request is a
 Twilio-format webhook signed as Twilio signs it, from one of the members, saying BALANCE:
 the signature check, the MessageSid record, the per-phone limit's counter (two writes),
 the member's balance (reads) and a TwiML reply. The load generator runs in this process,
-on the same two cores as the server. Prints requests per second and latency percentiles.
+on the same two cores as the server, its heap frozen while it measures so its own garbage
+collection is not charged to the server. Prints requests per second, latency percentiles,
+CPU per webhook and, with `--rate`, the seconds whose texts waited longest.
 """
 
 from __future__ import annotations
 
 import argparse
 import asyncio
+import gc
 import os
 import random
 import statistics
@@ -147,27 +150,49 @@ async def paced(base: str, requests: list[bytes], rate: float, connections: int)
     for _ in range(connections):
         idle.put_nowait(await asyncio.open_connection(address.hostname, address.port))
     latencies: list[float] = []
+    dues: list[float] = []
     failures = 0
     start = time.perf_counter() + 0.05
 
-    async def send(index: int, request: bytes) -> None:
+    async def send(due: float, request: bytes) -> None:
         nonlocal failures
-        due = start + index / rate
-        await asyncio.sleep(max(0.0, due - time.perf_counter()))
         reader, writer = await idle.get()
         try:
             status, body = await exchange(reader, writer, request)
         finally:
             idle.put_nowait((reader, writer))
         latencies.append(time.perf_counter() - due)
+        dues.append(due - start)
         failures += not _check(status, body)
 
-    await asyncio.gather(*(send(index, request) for index, request in enumerate(requests)))
+    # Each request is started when it falls due: thousands started at once up front would
+    # cost the first second a burst of the generator's own work.
+    sending: list[asyncio.Task[None]] = []
+    for index, request in enumerate(requests):
+        due = start + index / rate
+        await asyncio.sleep(max(0.0, due - time.perf_counter()))
+        sending.append(asyncio.create_task(send(due, request)))
+    await asyncio.gather(*sending)
     while not idle.empty():
         idle.get_nowait()[1].close()
     if failures:
         raise SystemExit(f"{failures} webhooks were not answered with a balance")
+    slow_seconds(dues, latencies)
     return latencies
+
+
+def slow_seconds(dues: list[float], latencies: list[float], shown: int = 3) -> None:
+    """The seconds of the run whose texts waited longest: a stall (a pause of the server, the
+    database or the machine) shows as one slow second, steady overload as many."""
+    worst: dict[int, float] = {}
+    for due, latency in zip(dues, latencies, strict=True):
+        worst[int(due)] = max(worst.get(int(due), 0.0), latency)
+    slowest = sorted(worst.items(), key=lambda item: -item[1])[:shown]
+    print(
+        "  slowest seconds: "
+        + ", ".join(f"at {second} s {latency * 1000:.0f} ms" for second, latency in slowest)
+        + f" (of {len(worst)})"
+    )
 
 
 def cpu_seconds(match: Callable[[int, str, str], bool]) -> float:
@@ -258,6 +283,10 @@ async def main() -> None:
             await load(base, warm_up, args.concurrency)  # every worker warmed, not counted
             serving = server_processes(urlsplit(base).port or 80)
             server_cpu, database_cpu = cpu_seconds(serving), cpu_seconds(postgres)
+            # The load generator's own pauses would be charged to the server: its heap (the
+            # app's modules, imported to seed) is set aside from collection while it measures.
+            gc.collect()
+            gc.freeze()
             started = time.perf_counter()
             if args.rate:
                 latencies = await paced(base, timed, args.rate, args.concurrency)
