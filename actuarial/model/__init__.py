@@ -12,7 +12,8 @@ How the rest of Mutua uses it::
     risk = to_member_risk(forecast, rows)    # actuarial.risk.MemberRisk for pool pricing
 
 The model itself is described in `population` (stage one), `conjugate` (stage two),
-`predictive` (paths, baseline, savings target), `tails`, `newcomers` and `shock`.
+`predictive` (paths, baseline, savings target), `tails`, `spread` (how widely months are
+drawn, measured by each fit on its own last months), `newcomers` and `shock`.
 """
 
 from actuarial.model.builder import MODEL_VERSION, IncomeModel, ModelConfig, ModelVersionError

@@ -12,14 +12,14 @@ from __future__ import annotations
 import hashlib
 import io
 import json
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 import pymc as pm
 
-from actuarial.model import sampling, tails
+from actuarial.model import sampling, spread, tails
 from actuarial.model.conjugate import AlignedHyper, CellPosterior, align_hyper, update
 from actuarial.model.data import (
     CellStats,
@@ -37,7 +37,7 @@ from actuarial.model.population import Hyper, build_population_model, hyper_from
 from actuarial.model.predictive import SimulationPlan, simulate
 from actuarial.model.shock import common_shock_summary
 
-MODEL_VERSION = "1.2.0"
+MODEL_VERSION = "1.3.0"
 """Version of the income model's equations; part of every model id."""
 
 
@@ -88,6 +88,8 @@ class FitState:
     log_max: float
     nu: float
     """Degrees of freedom of the month-to-month deviations (see `tails`)."""
+    spread: float
+    """Factor on the deviations' spread, measured on the fit's own data (see `spread`)."""
     n_sample: int
     hyper: Hyper
     diagnostics: dict[str, float] = field(default_factory=dict)
@@ -167,11 +169,59 @@ class IncomeModel:
             log_center=log_center,
             log_max=log_max,
             nu=nu,
+            spread=1.0,
             n_sample=int(rows.size),
             hyper=hyper,
             diagnostics=diagnostics,
         )
+        measured = self._measure_spread(history.subset(rows), seed)
+        if measured is not None:
+            factor, plain, reached = measured
+            self.state = replace(
+                self.state,
+                spread=factor,
+                diagnostics={
+                    **diagnostics,
+                    "spread": factor,
+                    "spread_coverage80_plain": plain,
+                    "spread_coverage80": reached,
+                },
+            )
         return self.state
+
+    def _measure_spread(
+        self, sample: IncomeHistory, seed: int
+    ) -> tuple[float, float, float] | None:
+        """`spread.calibrate` on the sample's last months; None when it is too short."""
+        cut = sample.n_months - spread.HOLDOUT_MONTHS
+        if cut < spread.MIN_MONTHS_BEFORE:
+            return None
+        earned = sample.amounts[:, :, :cut].sum(axis=(1, 2)) > 0
+        keep = np.flatnonzero((sample.first_month < cut) & earned)
+        if keep.size == 0:
+            return None
+        before = IncomeHistory(
+            worker_ids=tuple(sample.worker_ids[int(r)] for r in keep),
+            platforms=sample.platforms,
+            start_month=sample.start_month,
+            amounts=sample.amounts[keep, :, :cut],
+            first_month=sample.first_month[keep],
+        )
+        realized = sample.amounts[keep, :, cut:].sum(axis=1)
+        fitted = self.fitted
+
+        def coverage_at(factor: float) -> float:
+            self.state = replace(fitted, spread=factor)
+            forecast = self.predict(
+                before, horizon=spread.HOLDOUT_MONTHS, seed=seed, realized=realized
+            )
+            assert forecast.pit is not None
+            return float(np.mean((forecast.pit > 0.1) & (forecast.pit <= 0.9)))
+
+        try:
+            return spread.calibrate(coverage_at)
+        finally:
+            self.state = fitted
 
     # -- stage two ---------------------------------------------------------------------------
     def posterior(self, history: IncomeHistory) -> tuple[CellStats, CellPosterior, AlignedHyper]:
@@ -219,6 +269,7 @@ class IncomeModel:
             log_center=st.log_center,
             log_max=st.log_max,
             nu=st.nu,
+            spread=st.spread,
             seed=seed,
             chunk_workers=chunk_workers,
             threads=threads,
@@ -288,6 +339,7 @@ class IncomeModel:
             "log_center": st.log_center,
             "log_max": st.log_max,
             "nu": st.nu,
+            "spread": st.spread,
             "n_sample": st.n_sample,
             "diagnostics": st.diagnostics,
         }
@@ -323,6 +375,7 @@ class IncomeModel:
             log_center=float(meta["log_center"]),
             log_max=float(meta["log_max"]),
             nu=float(meta["nu"]),
+            spread=float(meta["spread"]),
             n_sample=int(meta["n_sample"]),
             hyper=Hyper(**arrays),
             diagnostics=dict(meta["diagnostics"]),

@@ -67,6 +67,7 @@ class SimulationPlan:
     log_max: float  # cap on centred log income of any month
     nu: float  # degrees of freedom of the month-to-month deviations
     seed: int
+    spread: float = 1.0  # factor on the deviations' spread (see `spread`)
     chunk_workers: int = 2048
     threads: int = 2
 
@@ -189,7 +190,7 @@ def _simulate_chunk(
         scheduled = (rows, ebm[rows].astype(f32)) if rows.size else None
 
     plat = stats.platform[cells]
-    table = tails.unit_t_table(plan.nu)
+    table = tails.unit_t_table(plan.nu) * f32(plan.spread)
     # Month-major effects so that each month's gather takes whole contiguous rows.
     eff_by_month = np.ascontiguousarray(effect.transpose(2, 1, 0))  # (n_sim, P, D)
     amounts = np.empty((n_c, n_sim, d), dtype=f32)  # draws last: contiguous writes and sorts

@@ -259,6 +259,12 @@ def describe(diagnostics: dict[str, float], limits: Thresholds = THRESHOLDS) -> 
         f"depth {100 * d.get('max_depth_share', 0.0):.1f}%, step size {fmt('step_size', '.3f')}, "
         f"leapfrog steps per draw {fmt('leapfrog_per_draw', '.1f')}",
     ]
+    if "spread" in d:
+        lines.append(
+            f"  spread of monthly deviations x{d['spread']:.2f}: 80% intervals on the sample's "
+            f"held-out last months covered {100 * d['spread_coverage80_plain']:.1f}%, now "
+            f"{100 * d['spread_coverage80']:.1f}%"
+        )
     found = problems(d, limits)
     lines.append("  diagnostics: " + ("FAILED: " + "; ".join(found) if found else "ok"))
     return "\n".join(lines)

@@ -116,6 +116,7 @@ def known_model() -> IncomeModel:
         log_center=float(np.log(1500.0)),
         log_max=float(np.log(20.0)),
         nu=8.0,
+        spread=1.0,
         n_sample=0,
         hyper=hyper,
     )
