@@ -12,12 +12,16 @@ workers are forecast for their last `HOLDOUT_MONTHS` months from the months befo
 spread is the factor on the deviations (the unit-variance table of `tails`) whose central
 80% intervals cover 80% of those months. Coverage rises with the factor, and the forecasts
 of each try share their random numbers, so a secant search on it converges in a few tries
-(`MAX_TRIES`, each one forecast of the sample). The factor is kept within `LIMITS`.
+(`MAX_TRIES`, each one forecast of the sample); when the intervals already cover 80% at
+1.0, that one forecast is all it costs.
 
-The population parameters have seen the held-out months, which makes the check a little
-optimistic: on the regime-switching generator it found 1.05-1.15 where the truly held-out
-months needed about 1.2. That is still most of the correction, and it comes from the data,
-not from a constant tuned to a generator. A history too short to hold months out keeps 1.0.
+The population parameters have seen the held-out months, which makes the check optimistic:
+on the regime-switching generator it found 1.05-1.15 where the truly held-out months needed
+about 1.2, and on the project's generator it found intervals that covered 80-81% where the
+held-out months were covered 78-79%. So the factor only ever widens (`LIMITS` start at 1.0):
+a check biased towards narrow intervals is evidence when it finds them too narrow, not when
+it finds them wide enough. It comes from the data, not from a constant tuned to a
+generator. A history too short to hold months out keeps 1.0.
 """
 
 from __future__ import annotations
@@ -28,7 +32,7 @@ HOLDOUT_MONTHS = 6
 MIN_MONTHS_BEFORE = 6
 """Months a history needs before the held-out ones for the check to mean anything."""
 TARGET = 0.80
-LIMITS = (0.8, 1.6)
+LIMITS = (1.0, 1.6)
 MAX_TRIES = 4
 TOLERANCE = 0.005
 
@@ -39,9 +43,11 @@ def calibrate(coverage_at: Callable[[float], float]) -> tuple[float, float, floa
     `coverage_at(factor)` is the share of held-out months inside the central 80% intervals
     forecast with that factor.
     """
-    lo, hi = 1.0, 1.4
-    at_lo, at_hi = coverage_at(lo), coverage_at(hi)
-    plain = at_lo
+    plain = coverage_at(1.0)
+    if plain >= TARGET - TOLERANCE:
+        return 1.0, plain, plain
+    lo, at_lo, hi = 1.0, plain, 1.4
+    at_hi = coverage_at(hi)
     best, at_best = min(((lo, at_lo), (hi, at_hi)), key=lambda p: abs(p[1] - TARGET))
     for _ in range(MAX_TRIES - 2):
         if abs(at_best - TARGET) <= TOLERANCE or at_hi == at_lo:
@@ -51,10 +57,9 @@ def calibrate(coverage_at: Callable[[float], float]) -> tuple[float, float, floa
         at_guess = coverage_at(guess)
         if abs(at_guess - TARGET) < abs(at_best - TARGET):
             best, at_best = guess, at_guess
-        # Keep the two tries closest to the target for the next secant.
-        (lo, at_lo), (hi, at_hi) = sorted(
-            sorted(((lo, at_lo), (hi, at_hi), (guess, at_guess)), key=lambda p: abs(p[1] - TARGET))[
-                :2
-            ]
+        # The next secant goes through the two tries closest to the target.
+        tries = sorted(
+            ((lo, at_lo), (hi, at_hi), (guess, at_guess)), key=lambda p: abs(p[1] - TARGET)
         )
+        (lo, at_lo), (hi, at_hi) = tries[:2]
     return best, plain, at_best

@@ -26,7 +26,7 @@ def _coverage_like(root: float) -> tuple[list[float], Callable[[float], float]]:
     return asked, coverage_at
 
 
-@pytest.mark.parametrize("root", [0.9, 1.0, 1.17, 1.45])
+@pytest.mark.parametrize("root", [1.05, 1.17, 1.45])
 def test_the_factor_whose_intervals_cover_the_target_is_found_in_a_few_tries(root: float) -> None:
     asked, coverage_at = _coverage_like(root)
     factor, plain, reached = calibrate(coverage_at)
@@ -34,6 +34,15 @@ def test_the_factor_whose_intervals_cover_the_target_is_found_in_a_few_tries(roo
     assert abs(reached - TARGET) <= 0.006
     assert plain == pytest.approx(TARGET + 0.35 * np.tanh(1.5 * (1.0 - root)))
     assert len(asked) <= MAX_TRIES
+
+
+@pytest.mark.parametrize("root", [0.7, 0.95, 1.0])
+def test_intervals_that_already_cover_the_target_are_not_narrowed(root: float) -> None:
+    """The check has seen its months through the population parameters, so it is biased
+    towards narrow intervals: finding them wide enough is no evidence to narrow them."""
+    asked, coverage_at = _coverage_like(root)
+    factor, plain, reached = calibrate(coverage_at)
+    assert (factor, reached) == (1.0, plain) and asked == [1.0]
 
 
 def test_a_factor_beyond_the_limits_stops_at_them() -> None:
