@@ -31,6 +31,7 @@ import dataclasses
 import multiprocessing
 import time
 from collections.abc import Callable
+from typing import Any
 
 import numpy as np
 
@@ -99,7 +100,8 @@ SHAPES: dict[str, Callable[[int], SyntheticPopulation]] = {
 }
 
 
-def _spin(seconds: float) -> None:
+def _spin(seconds: float, spinning: Any) -> None:
+    spinning.set()
     end = time.monotonic() + seconds
     x = 0
     while time.monotonic() < end:
@@ -113,8 +115,14 @@ def run_shape(name: str, seed: int, busy: bool) -> dict[str, float]:
     model = IncomeModel(ModelConfig(sample_workers=WORKERS))
     burner = None
     if busy:
-        burner = multiprocessing.get_context("spawn").Process(target=_spin, args=(900.0,))
+        # The burner imports this module (and PyMC) before it spins: the fit starts only once
+        # it spins, or the fit would have the cores to itself for its first seconds.
+        context = multiprocessing.get_context("spawn")
+        spinning = context.Event()
+        burner = context.Process(target=_spin, args=(900.0, spinning))
         burner.start()
+        if not spinning.wait(120):
+            raise RuntimeError("the CPU-bound process did not start spinning")
     wall, cpu = time.perf_counter(), time.process_time()
     try:
         model.fit(history, seed=seed)
