@@ -163,14 +163,7 @@ async def load_income(
 
 def trimmed(history: IncomeHistory, n_months: int) -> IncomeHistory:
     """The history without its last `n_months` months (what was known before the period)."""
-    keep = history.n_months - n_months
-    return IncomeHistory(
-        worker_ids=history.worker_ids,
-        platforms=history.platforms,
-        start_month=history.start_month,
-        amounts=history.amounts[:, :, :keep],
-        first_month=np.minimum(history.first_month, keep - 1),
-    )
+    return history.truncated(history.n_months - n_months)
 
 
 async def load_currency_history(

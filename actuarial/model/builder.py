@@ -200,13 +200,7 @@ class IncomeModel:
         keep = np.flatnonzero((sample.first_month < cut) & earned)
         if keep.size == 0:
             return None
-        before = IncomeHistory(
-            worker_ids=tuple(sample.worker_ids[int(r)] for r in keep),
-            platforms=sample.platforms,
-            start_month=sample.start_month,
-            amounts=sample.amounts[keep, :, :cut],
-            first_month=sample.first_month[keep],
-        )
+        before = sample.subset(keep).truncated(cut)
         realized = sample.amounts[keep, :, cut:].sum(axis=1)
         fitted = self.fitted
 

@@ -71,6 +71,18 @@ class IncomeHistory:
     def history_lengths(self) -> IntArray:
         return np.asarray(self.n_months - self.first_month, dtype=np.int64)
 
+    def truncated(self, n_months: int) -> IncomeHistory:
+        """The first `n_months` months: what was known at the end of them. A worker who
+        joined later keeps no income and the last of them as first month; callers that want
+        only earlier joiners take a `subset` first."""
+        return IncomeHistory(
+            worker_ids=self.worker_ids,
+            platforms=self.platforms,
+            start_month=self.start_month,
+            amounts=self.amounts[:, :, :n_months],
+            first_month=np.minimum(self.first_month, n_months - 1),
+        )
+
     @classmethod
     def from_population(cls, pop: SyntheticPopulation) -> IncomeHistory:
         return cls(

@@ -77,14 +77,7 @@ def test_a_history_too_short_to_hold_months_out_keeps_the_plain_spread(
     small_history: IncomeHistory, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     monkeypatch.setattr(sampling_module, "nuts", mock_nuts)
-    joined = small_history.subset(np.flatnonzero(small_history.first_month < 10))
-    short = IncomeHistory(
-        worker_ids=joined.worker_ids,
-        platforms=joined.platforms,
-        start_month=joined.start_month,
-        amounts=joined.amounts[:, :, :10],
-        first_month=joined.first_month,
-    )
+    short = small_history.subset(np.flatnonzero(small_history.first_month < 10)).truncated(10)
     model = IncomeModel(ModelConfig(sample_workers=200, draws=20, hyper_draws=4))
     state = model.fit(short, seed=3)
     assert state.spread == 1.0 and "spread" not in state.diagnostics
