@@ -136,6 +136,21 @@ async def _read_body(receive: Receive, limit: int) -> bytes:
     return b"".join(chunks)
 
 
+def _response_of(messages: list[Message]) -> tuple[int, str, bytes]:
+    """Status, content type and body of a response held as ASGI messages; 500 when the app
+    never started one."""
+    status, content_type, chunks = 500, "application/json", []
+    for message in messages:
+        if message["type"] == "http.response.start":
+            status = int(message["status"])
+            for name, value in message.get("headers", []):
+                if name.lower() == b"content-type":
+                    content_type = value.decode("latin-1")
+        elif message["type"] == "http.response.body":
+            chunks.append(message.get("body", b""))
+    return status, content_type, b"".join(chunks)
+
+
 class IdempotencyMiddleware:
     def __init__(self, app: ASGIApp) -> None:
         self.app = app
@@ -336,29 +351,18 @@ class IdempotencyMiddleware:
                 return {"type": "http.request", "body": body, "more_body": False}
             return await receive()
 
-        status = 500
-        content_type = "application/json"
-        chunks: list[bytes] = []
         # The response is held back until its record is stored: a client that has its answer
         # and retries at once must find the key completed, never still in flight.
         held: list[Message] = []
 
-        async def capture(message: Message) -> None:
-            nonlocal status, content_type
-            if message["type"] == "http.response.start":
-                status = int(message["status"])
-                for name, value in message.get("headers", []):
-                    if name.lower() == b"content-type":
-                        content_type = value.decode("latin-1")
-            elif message["type"] == "http.response.body":
-                chunks.append(message.get("body", b""))
+        async def hold(message: Message) -> None:
             held.append(message)
 
         # Only this request's own claim: after a takeover, a late finisher changes nothing.
         mine = IdempotencyRecord.id == record_id
         renewal = asyncio.create_task(self._renew(factory, record_id, lease))
         try:
-            await self.app(scope, replay_body, capture)
+            await self.app(scope, replay_body, hold)
         except BaseException:
             async with factory() as session:
                 await session.execute(delete(IdempotencyRecord).where(mine))
@@ -368,6 +372,7 @@ class IdempotencyMiddleware:
             renewal.cancel()
             with contextlib.suppress(asyncio.CancelledError):
                 await renewal
+        status, content_type, answer = _response_of(held)
         async with factory() as session:
             if status >= 500 or status in NOT_STORED:
                 await session.execute(delete(IdempotencyRecord).where(mine))
@@ -378,7 +383,7 @@ class IdempotencyMiddleware:
                     .values(
                         state="completed",
                         response_status=status,
-                        response_body=b"".join(chunks),
+                        response_body=answer,
                         response_content_type=content_type[:100],
                         completed_at=utcnow(),
                         lease_expires_at=None,
